@@ -1,0 +1,345 @@
+r"""Converts raw ILSVRC-2012 images to TF-Slim's ImageNet TFRecord layout.
+
+  bazel run -c opt //datasets:build_imagenet_data -- \
+      --train_directory=/data/raw/train \
+      --validation_directory=/data/raw/validation \
+      --validation_labels_file=/data/raw/imagenet_2012_validation_synset_labels.txt \
+      --labels_file=/data/raw/imagenet_lsvrc_2015_synsets.txt \
+      --imagenet_metadata_file=/data/raw/imagenet_metadata.txt \
+      --bounding_box_file=/data/raw/imagenet_2012_bounding_boxes.csv \
+      --output_directory=/data/imagenet
+
+Input:
+  train_directory/<synset>/*.JPEG      e.g. n01440764/n01440764_10026.JPEG
+  validation_directory/*.JPEG          e.g. ILSVRC2012_val_00000001.JPEG
+  validation_labels_file               the ground truth: one synset per line,
+                                       for the validation files in sorted
+                                       order (or `filename synset` lines)
+  labels_file                          the challenge's synsets, one per line;
+                                       label = 1 + line index (0 is
+                                       background). Default: the sorted train
+                                       folders.
+  imagenet_metadata_file (optional)    `synset<TAB>human-readable name` lines
+  bounding_box_file (optional)         `filename,xmin,ymin,xmax,ymax` lines,
+                                       relative coordinates
+
+Output: train-00000-of-01024 ... validation-00000-of-00128 ... with the
+features listed in tfexample, labels.txt (0:background, 1..1000) and
+dataset_info.json. The record order is a seeded shuffle, each shard a
+contiguous slice of it: the same inputs always give the same shards, whatever
+the thread count. The known oddities (a PNG and CMYK JPEGs saved as .JPEG,
+grayscale JPEGs) are found by content and stored as RGB JPEG
+(image_coding); unreadable files are skipped and named.
+"""
+
+import collections
+import os
+import random
+import sys
+
+from absl import app
+from absl import flags
+from absl import logging
+
+from datasets import dataset_info
+from datasets import image_coding
+from datasets import image_folder
+from datasets import shard_writer
+from datasets import tfexample
+
+FLAGS = flags.FLAGS
+
+flags.DEFINE_string('train_directory', None,
+                    'Raw training images: one <synset>/ folder per class.')
+flags.DEFINE_string('validation_directory', None,
+                    'Raw validation images, all in one folder.')
+flags.DEFINE_string('validation_labels_file', None,
+                    'Validation ground truth: a synset per line for the '
+                    'sorted validation files, or `filename synset` lines.')
+flags.DEFINE_string('output_directory', None, 'Where the TFRecords go.')
+flags.DEFINE_string('labels_file', None,
+                    'The 1000 challenge synsets, one per line (label = line '
+                    'index + 1). Default: the sorted train folders.')
+flags.DEFINE_string('imagenet_metadata_file', None,
+                    'Optional `synset<TAB>name` lines for readable labels.')
+flags.DEFINE_string('bounding_box_file', None,
+                    'Optional CSV of `filename,xmin,ymin,xmax,ymax` boxes.')
+flags.DEFINE_integer('train_shards', 1024, 'Train shard files.',
+                     lower_bound=1)
+flags.DEFINE_integer('validation_shards', 128, 'Validation shard files.',
+                     lower_bound=1)
+flags.DEFINE_integer('num_threads', 8, 'Shards written in parallel.',
+                     lower_bound=1)
+flags.DEFINE_integer('seed', 12345, 'Seeds the record order.')
+flags.DEFINE_boolean('strict', False,
+                     'Exit with status 1 if any file was skipped.')
+
+ImageItem = collections.namedtuple(
+    'ImageItem', ['path', 'label', 'synset', 'text', 'boxes'])
+
+NUM_CLASSES = 1001  # 1000 synsets + background (label 0).
+LABELS_OFFSET = 1
+
+
+def _read_lines(path, what):
+  try:
+    with open(path, encoding='utf-8') as f:
+      return [line.strip() for line in f if line.strip()]
+  except OSError as e:
+    raise dataset_info.DatasetError('cannot read %s %s: %s' % (what, path,
+                                                              e.strerror))
+
+
+def read_synsets(labels_file, train_directory):
+  """The challenge synsets in label order (label = index + 1)."""
+  if labels_file:
+    synsets = _read_lines(labels_file, 'labels_file')
+  elif train_directory and os.path.isdir(train_directory):
+    synsets = sorted(d for d in os.listdir(train_directory)
+                     if os.path.isdir(os.path.join(train_directory, d))
+                     and not d.startswith('.'))
+  else:
+    raise dataset_info.DatasetError(
+        'need --labels_file (the synset list) or --train_directory')
+  if not synsets:
+    raise dataset_info.DatasetError('no synsets in %s' %
+                                    (labels_file or train_directory))
+  duplicates = sorted(s for s, n in collections.Counter(synsets).items()
+                      if n > 1)
+  if duplicates:
+    raise dataset_info.DatasetError('duplicate synsets in %s: %s' %
+                                    (labels_file, ', '.join(duplicates[:5])))
+  return synsets
+
+
+def read_synset_texts(metadata_file):
+  """{synset: human-readable name} from `synset<TAB>name` lines."""
+  if not metadata_file:
+    return {}
+  texts = {}
+  for line in _read_lines(metadata_file, 'imagenet_metadata_file'):
+    synset, sep, text = line.partition('\t')
+    if sep:
+      texts[synset.strip()] = text.strip()
+  return texts
+
+
+def read_bounding_boxes(bounding_box_file):
+  """{file basename: [(xmin, ymin, xmax, ymax)]}, clipped to [0, 1]."""
+  if not bounding_box_file:
+    return {}
+  boxes = collections.defaultdict(list)
+  bad_lines = 0
+  for line in _read_lines(bounding_box_file, 'bounding_box_file'):
+    parts = line.split(',')
+    try:
+      if len(parts) != 5:
+        raise ValueError(line)
+      coords = [min(max(float(v), 0.0), 1.0) for v in parts[1:]]
+    except ValueError:
+      bad_lines += 1
+      continue
+    xmin, ymin, xmax, ymax = coords
+    if xmin >= xmax or ymin >= ymax:
+      bad_lines += 1
+      continue
+    boxes[os.path.basename(parts[0].strip())].append(tuple(coords))
+  if bad_lines:
+    logging.warning('ignored %d malformed or empty boxes in %s', bad_lines,
+                    bounding_box_file)
+  logging.info('read boxes for %d images from %s', len(boxes),
+               bounding_box_file)
+  return boxes
+
+
+def _image_files(directory):
+  return sorted(os.path.join(directory, name) for name in os.listdir(directory)
+                if not name.startswith('.')
+                and os.path.isfile(os.path.join(directory, name)))
+
+
+def list_train(train_directory, synsets, texts, boxes):
+  if not os.path.isdir(train_directory):
+    raise dataset_info.DatasetError('train_directory is not a directory: %s' %
+                                    train_directory)
+  items = []
+  missing = []
+  for index, synset in enumerate(synsets):
+    directory = os.path.join(train_directory, synset)
+    if not os.path.isdir(directory):
+      missing.append(synset)
+      continue
+    for path in _image_files(directory):
+      items.append(ImageItem(path, index + 1, synset, texts.get(synset, synset),
+                             boxes.get(os.path.basename(path), [])))
+  if missing:
+    logging.warning('%d synsets have no train folder in %s, e.g. %s',
+                    len(missing), train_directory, missing[0])
+  extra = set(os.listdir(train_directory)) - set(synsets)
+  extra = sorted(d for d in extra if not d.startswith('.'))
+  if extra:
+    logging.warning('ignoring %d train folders not in the synset list, '
+                    'e.g. %s', len(extra), extra[0])
+  return items
+
+
+def list_validation(validation_directory, labels_file, synsets, texts, boxes):
+  if not os.path.isdir(validation_directory):
+    raise dataset_info.DatasetError(
+        'validation_directory is not a directory: %s' % validation_directory)
+  if not labels_file:
+    raise dataset_info.DatasetError(
+        '--validation_labels_file is needed with --validation_directory')
+  files = _image_files(validation_directory)
+  lines = _read_lines(labels_file, 'validation_labels_file')
+  by_name = {}
+  if lines and len(lines[0].replace(',', ' ').split()) == 2:
+    for line in lines:
+      name, synset = line.replace(',', ' ').split()
+      by_name[os.path.basename(name)] = synset
+  else:
+    if len(lines) != len(files):
+      raise dataset_info.DatasetError(
+          '%s has %d labels but %s has %d files' % (
+              labels_file, len(lines), validation_directory, len(files)))
+    by_name = {os.path.basename(p): s for p, s in zip(files, lines)}
+  label_of = {synset: index + 1 for index, synset in enumerate(synsets)}
+  items = []
+  for path in files:
+    name = os.path.basename(path)
+    synset = by_name.get(name)
+    if synset is None:
+      raise dataset_info.DatasetError('no ground-truth label for %s in %s' %
+                                      (path, labels_file))
+    if synset not in label_of:
+      raise dataset_info.DatasetError('%s: synset %s of %s is not in the '
+                                      'synset list' % (labels_file, synset,
+                                                       name))
+    items.append(ImageItem(path, label_of[synset], synset,
+                           texts.get(synset, synset), boxes.get(name, [])))
+  return items
+
+
+def _encode(item):
+  try:
+    with open(item.path, 'rb') as f:
+      data = f.read()
+  except OSError as e:
+    raise image_coding.UnreadableImageError(str(e)) from e
+  image = image_coding.encode_for_record(data, image_coding.JPEG)
+  record = tfexample.make_example(
+      image.data, image.format, image.height, image.width, item.label,
+      synset=item.synset, text=item.text, filename=os.path.basename(item.path),
+      boxes=item.boxes)
+  return record, image.height, image.width, image.fixes
+
+
+def convert_imagenet(output_directory, train_directory=None,
+                     validation_directory=None, validation_labels_file=None,
+                     labels_file=None, imagenet_metadata_file=None,
+                     bounding_box_file=None, train_shards=1024,
+                     validation_shards=128, num_threads=8, seed=12345):
+  """Writes the ImageNet TFRecord layout; returns an image_folder summary.
+
+  A split whose directory is not given is left as it is (its count is kept
+  from an earlier dataset_info.json).
+  """
+  if not train_directory and not validation_directory:
+    raise dataset_info.DatasetError(
+        'give --train_directory and/or --validation_directory')
+  synsets = read_synsets(labels_file, train_directory)
+  texts = read_synset_texts(imagenet_metadata_file)
+  boxes = read_bounding_boxes(bounding_box_file)
+  splits = {}
+  if train_directory:
+    splits['train'] = (list_train(train_directory, synsets, texts, boxes),
+                       train_shards)
+  if validation_directory:
+    splits['validation'] = (list_validation(
+        validation_directory, validation_labels_file, synsets, texts, boxes),
+                            validation_shards)
+  try:
+    os.makedirs(output_directory, exist_ok=True)
+    old_info = dataset_info.read_info(output_directory)
+  except (OSError, dataset_info.DatasetError) as e:
+    logging.info('not keeping the old description: %s', e)
+    old_info = None
+  if not os.path.isdir(output_directory):
+    raise dataset_info.DatasetError('cannot create output_directory %s' %
+                                    output_directory)
+  dataset_info.remove_info(output_directory)
+
+  results = {}
+  info_splits = {}
+  if old_info and old_info.get('name') == 'imagenet':
+    info_splits.update({name: entry for name, entry in
+                        old_info['splits'].items() if name not in splits})
+  for split_name in dataset_info.SPLIT_NAMES:
+    if split_name not in splits:
+      continue
+    items, num_shards = splits[split_name]
+    if not items:
+      raise dataset_info.DatasetError('no %s images found' % split_name)
+    random.Random(seed).shuffle(items)
+    result = shard_writer.write_split(
+        output_directory, split_name, items, min(num_shards, len(items)),
+        num_threads, _encode)
+    results[split_name] = result
+    info_splits[split_name] = {
+        'num_samples': result.num_written,
+        'num_shards': result.num_shards,
+        'file_pattern': dataset_info.shard_glob(split_name, result.num_shards),
+    }
+
+  label_names = {0: 'background'}
+  label_names.update({i + 1: texts.get(s, s) for i, s in enumerate(synsets)})
+  dataset_info.write_labels(output_directory, label_names)
+  dataset_info.write_info(output_directory, {
+      'name': 'imagenet',
+      'num_classes': len(synsets) + 1,
+      'labels_offset': LABELS_OFFSET,
+      'image_format': image_coding.JPEG,
+      'splits': info_splits,
+      'written_by': 'datasets/build_imagenet_data.py',
+  })
+  if len(synsets) + 1 != NUM_CLASSES:
+    logging.warning('%d synsets: ImageNet has 1000 (num_classes will be %d)',
+                    len(synsets), len(synsets) + 1)
+  summary = image_folder.ConversionSummary(
+      output_directory, ['background'] + synsets, results)
+  image_folder.log_summary(summary)
+  return summary
+
+
+def main(argv):
+  if len(argv) > 1:
+    print('build_imagenet_data: error: unexpected arguments: %s' %
+          ' '.join(argv[1:]), file=sys.stderr)
+    return 2
+  try:
+    summary = convert_imagenet(
+        FLAGS.output_directory,
+        train_directory=FLAGS.train_directory,
+        validation_directory=FLAGS.validation_directory,
+        validation_labels_file=FLAGS.validation_labels_file,
+        labels_file=FLAGS.labels_file,
+        imagenet_metadata_file=FLAGS.imagenet_metadata_file,
+        bounding_box_file=FLAGS.bounding_box_file,
+        train_shards=FLAGS.train_shards,
+        validation_shards=FLAGS.validation_shards,
+        num_threads=FLAGS.num_threads,
+        seed=FLAGS.seed)
+  except (dataset_info.DatasetError, OSError) as e:
+    print('build_imagenet_data: error: %s' % e, file=sys.stderr)
+    return 1
+  print(image_folder.summary_line(summary))
+  num_skipped = sum(len(r.skipped) for r in summary.splits.values())
+  if FLAGS.strict and num_skipped:
+    logging.error('--strict: %d files were skipped', num_skipped)
+    return 1
+  return 0
+
+
+if __name__ == '__main__':
+  flags.mark_flag_as_required('output_directory')
+  app.run(main)

@@ -1,0 +1,41 @@
+"""Any directory written by build_image_data: everything from its metadata.
+
+Class count, split sizes and shard names come from dataset_info.json, label
+names from labels.txt (labels 0..N-1, classes in sorted name order).
+"""
+
+from datasets import dataset
+from datasets import dataset_info
+from preprocessing import mobilenet_v1_preprocessing
+
+NAME = 'custom'
+PREPROCESSING_KWARGS = dict(mobilenet_v1_preprocessing.DEFAULT_KWARGS)
+
+
+def get_split(split_name, dataset_dir, info, name=NAME,
+              preprocessing_kwargs=None):
+  """The Dataset of `split_name` described by `info` (dataset_info.json).
+
+  Raises:
+    dataset_info.DatasetError: unknown or empty split, missing shards.
+  """
+  split = info['splits'].get(split_name)
+  if split is None:
+    raise dataset_info.DatasetError('unknown split %r in %s (known: %s)' % (
+        split_name, dataset_dir, ', '.join(sorted(info['splits']))))
+  if not split.get('num_samples'):
+    raise dataset_info.DatasetError('the %s split of %s has no examples' %
+                                    (split_name, dataset_dir))
+  filenames = dataset.find_shards(dataset_dir, split['file_pattern'],
+                                  split_name)
+  if len(filenames) != split['num_shards']:
+    raise dataset_info.DatasetError('%s: %d of %d %s shards found' % (
+        dataset_dir, len(filenames), split['num_shards'], split_name))
+  return dataset.Dataset(
+      name=name, split_name=split_name, dataset_dir=dataset_dir,
+      filenames=filenames, num_samples=split['num_samples'],
+      num_classes=info['num_classes'], labels_offset=info['labels_offset'],
+      label_names=dataset_info.read_labels(dataset_dir),
+      preprocessing_kwargs=(PREPROCESSING_KWARGS if preprocessing_kwargs is None
+                            else preprocessing_kwargs),
+      max_image_size=info.get('max_image_size'))

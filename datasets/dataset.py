@@ -1,0 +1,189 @@
+"""One split of a converted dataset, and the tf.data pipeline that reads it.
+
+`Dataset` is what the training and eval binaries get from
+dataset_factory.get_dataset: the counts they need and `input_dataset`, which
+builds batches of preprocessed images from the TFRecord shards:
+
+  shard files -> [shard per worker] -> parallel interleave of TFRecord readers
+  -> parse + decode (parallel) -> [cache decoded images, small datasets]
+  -> shuffle / repeat (training) -> preprocess (parallel) -> batch -> prefetch
+
+It works eagerly and in tf.compat.v1 graphs (make_one_shot_iterator or
+make_initializable_iterator); there are no queue runners.
+"""
+
+import glob
+import os
+
+import tensorflow as tf
+
+from datasets import dataset_info
+from datasets import tfexample
+from preprocessing import preprocessing_factory
+
+AUTOTUNE = tf.data.AUTOTUNE
+# Decoded images are cached in memory when they take less than this.
+CACHE_LIMIT_BYTES = 512 * 1024 * 1024
+# Shuffle buffer (records) when the dataset is not cached decoded.
+SHUFFLE_BUFFER = 2048
+# Shard files read at once.
+CYCLE_LENGTH = 8
+_READ_BUFFER_BYTES = 8 * 1024 * 1024
+
+
+class Dataset(object):
+  """One split: counts, label names, preprocessing defaults, input builder.
+
+  Attributes:
+    name: 'imagenet', 'digits' or 'custom'.
+    split_name: 'train' or 'validation'.
+    dataset_dir: the directory of the shards.
+    filenames: the shard files, sorted.
+    num_samples: examples in the split.
+    num_classes: logits the classifier needs (ImageNet: 1001, with
+      background).
+    labels_offset: labels below this are not real classes (ImageNet: 1,
+      label 0 is background and never occurs; others: 0). Labels are
+      yielded as stored; a model without the background class subtracts
+      this from the labels and uses num_classes - labels_offset logits.
+    label_names: {label: name}, or None when unknown.
+    preprocessing_kwargs: the preprocessing arguments that suit this data
+      (crop strength etc.), for preprocessing_factory functions.
+    max_image_size: (height, width) of the largest image, or None if not
+      recorded.
+  """
+
+  def __init__(self, name, split_name, dataset_dir, filenames, num_samples,
+               num_classes, labels_offset, label_names, preprocessing_kwargs,
+               max_image_size=None):
+    self.name = name
+    self.split_name = split_name
+    self.dataset_dir = dataset_dir
+    self.filenames = sorted(filenames)
+    self.num_samples = int(num_samples)
+    self.num_classes = int(num_classes)
+    self.labels_offset = int(labels_offset)
+    self.label_names = label_names
+    self.preprocessing_kwargs = dict(preprocessing_kwargs)
+    self.max_image_size = tuple(max_image_size) if max_image_size else None
+
+  def __repr__(self):
+    return ('Dataset(name=%r, split_name=%r, num_samples=%d, num_classes=%d, '
+            'labels_offset=%d, dataset_dir=%r)' % (
+                self.name, self.split_name, self.num_samples,
+                self.num_classes, self.labels_offset, self.dataset_dir))
+
+  def decoded_size_bytes(self):
+    """Memory for all images decoded, or None if the image size is unknown."""
+    if not self.max_image_size:
+      return None
+    height, width = self.max_image_size
+    return self.num_samples * height * width * 3
+
+  def input_dataset(self, batch_size, image_size, is_training,
+                    preprocessing_kwargs=None, num_epochs=None,
+                    shuffle_seed=None, num_shards=1, shard_index=0,
+                    preprocessing_name='mobilenet_v1', cache_decoded=None,
+                    deterministic=None, shuffle_buffer_size=None):
+    """A tf.data.Dataset of (images float32 [B, H, W, 3] in [-1, 1], labels int64 [B]).
+
+    Args:
+      batch_size: images per batch.
+      image_size: the model's input size, an int or (height, width).
+      is_training: True: shuffled, repeated (forever unless num_epochs),
+        distorted preprocessing, only full batches (a fixed batch shape).
+        False: one pass (or num_epochs) in a fixed order, eval preprocessing,
+        the last partial batch kept, so each example is seen exactly once.
+      preprocessing_kwargs: overrides of self.preprocessing_kwargs.
+      num_epochs: passes over the data; None: forever when training, once
+        for eval.
+      shuffle_seed: makes the training order (and, with deterministic,
+        the element order) reproducible.
+      num_shards, shard_index: this worker's part when num_shards workers
+        read the split: by shard file when there are enough files, else by
+        example. Workers see disjoint parts that together cover the split.
+      preprocessing_name: a preprocessing_factory name.
+      cache_decoded: keep decoded images in memory after the first pass;
+        None: when they fit in CACHE_LIMIT_BYTES.
+      deterministic: fixed element order from the parallel stages; None:
+        True for eval or when shuffle_seed is given, else False (faster).
+      shuffle_buffer_size: records in the shuffle buffer; None: the whole
+        split when cached, else SHUFFLE_BUFFER.
+    """
+    if isinstance(image_size, int):
+      height = width = image_size
+    else:
+      height, width = image_size
+    if not 0 <= shard_index < num_shards:
+      raise ValueError('shard_index %d not in [0, %d)' % (shard_index,
+                                                          num_shards))
+    if deterministic is None:
+      deterministic = (not is_training) or shuffle_seed is not None
+    if num_epochs is None and not is_training:
+      num_epochs = 1
+    if cache_decoded is None:
+      size = self.decoded_size_bytes()
+      cache_decoded = size is not None and size <= CACHE_LIMIT_BYTES
+    kwargs = dict(self.preprocessing_kwargs)
+    kwargs.update(preprocessing_kwargs or {})
+    preprocess = preprocessing_factory.get_preprocessing(
+        preprocessing_name, is_training=is_training)
+
+    filenames = self.filenames
+    by_file = num_shards > 1 and len(filenames) >= num_shards
+    if by_file:
+      filenames = filenames[shard_index::num_shards]
+    files = tf.data.Dataset.from_tensor_slices(filenames)
+    shuffle_files = is_training and not cache_decoded
+    if shuffle_files:
+      files = files.shuffle(len(filenames), seed=shuffle_seed,
+                            reshuffle_each_iteration=True)
+      files = files.repeat(num_epochs)
+    records = files.interleave(
+        lambda f: tf.data.TFRecordDataset(f, buffer_size=_READ_BUFFER_BYTES),
+        cycle_length=min(CYCLE_LENGTH, len(filenames)),
+        num_parallel_calls=AUTOTUNE, deterministic=deterministic)
+    if num_shards > 1 and not by_file:
+      records = records.shard(num_shards, shard_index)
+
+    def parse(serialized):
+      encoded, label, boxes = tfexample.parse_record(serialized)
+      return tfexample.decode_image(encoded), label, boxes
+
+    def process(image, label, boxes):
+      image = preprocess(image, height, width, bbox=boxes, **kwargs)
+      return image, label
+
+    def parse_and_process(serialized):
+      return process(*parse(serialized))
+
+    if cache_decoded:
+      data = records.map(parse, num_parallel_calls=AUTOTUNE,
+                         deterministic=deterministic).cache()
+      if is_training:
+        data = data.shuffle(shuffle_buffer_size or self.num_samples,
+                            seed=shuffle_seed, reshuffle_each_iteration=True)
+      if num_epochs != 1 or is_training:
+        data = data.repeat(num_epochs)
+      data = data.map(process, num_parallel_calls=AUTOTUNE,
+                      deterministic=deterministic)
+    else:
+      data = records
+      if is_training:
+        data = data.shuffle(shuffle_buffer_size or SHUFFLE_BUFFER,
+                            seed=shuffle_seed, reshuffle_each_iteration=True)
+      elif num_epochs != 1:
+        data = data.repeat(num_epochs)
+      data = data.map(parse_and_process, num_parallel_calls=AUTOTUNE,
+                      deterministic=deterministic)
+    data = data.batch(batch_size, drop_remainder=is_training)
+    return data.prefetch(AUTOTUNE)
+
+
+def find_shards(dataset_dir, file_pattern, split_name):
+  """The sorted shard files of a split; DatasetError if there are none."""
+  filenames = sorted(glob.glob(os.path.join(dataset_dir, file_pattern)))
+  if not filenames:
+    raise dataset_info.DatasetError('no %s records (%s) in %s' % (
+        split_name, file_pattern, dataset_dir))
+  return filenames

@@ -1,0 +1,1 @@
+"""Image preprocessing for training and evaluation, chosen by name."""
