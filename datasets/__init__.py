@@ -1,1 +1,1 @@
-"""Datasets: TFRecord converters, dataset descriptions and the tf.data input pipeline."""
+"""Datasets: TFRecord converters, dataset descriptions, the input pipeline."""

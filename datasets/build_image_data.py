@@ -61,7 +61,8 @@ def main(argv):
     return 2
   try:
     summary = image_folder.convert_image_folder(
-        FLAGS.input_dir, FLAGS.output_dir,
+        dataset_info.user_path(FLAGS.input_dir),
+        dataset_info.user_path(FLAGS.output_dir),
         validation_fraction=FLAGS.validation_fraction,
         num_shards=FLAGS.num_shards,
         validation_shards=FLAGS.validation_shards or None,

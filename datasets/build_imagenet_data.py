@@ -317,14 +317,15 @@ def main(argv):
           ' '.join(argv[1:]), file=sys.stderr)
     return 2
   try:
+    path = dataset_info.user_path
     summary = convert_imagenet(
-        FLAGS.output_directory,
-        train_directory=FLAGS.train_directory,
-        validation_directory=FLAGS.validation_directory,
-        validation_labels_file=FLAGS.validation_labels_file,
-        labels_file=FLAGS.labels_file,
-        imagenet_metadata_file=FLAGS.imagenet_metadata_file,
-        bounding_box_file=FLAGS.bounding_box_file,
+        path(FLAGS.output_directory),
+        train_directory=path(FLAGS.train_directory),
+        validation_directory=path(FLAGS.validation_directory),
+        validation_labels_file=path(FLAGS.validation_labels_file),
+        labels_file=path(FLAGS.labels_file),
+        imagenet_metadata_file=path(FLAGS.imagenet_metadata_file),
+        bounding_box_file=path(FLAGS.bounding_box_file),
         train_shards=FLAGS.train_shards,
         validation_shards=FLAGS.validation_shards,
         num_threads=FLAGS.num_threads,

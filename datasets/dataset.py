@@ -85,7 +85,7 @@ class Dataset(object):
                     shuffle_seed=None, num_shards=1, shard_index=0,
                     preprocessing_name='mobilenet_v1', cache_decoded=None,
                     deterministic=None, shuffle_buffer_size=None):
-    """A tf.data.Dataset of (images float32 [B, H, W, 3] in [-1, 1], labels int64 [B]).
+    """(images float32 [B, H, W, 3] in [-1, 1], labels int64 [B]) batches.
 
     Args:
       batch_size: images per batch.

@@ -57,7 +57,7 @@ def get_dataset(name, split_name, dataset_dir=None):
                            name, 'imagenet' if name == imagenet.NAME
                            else 'image'))
 
-  dataset_dir = os.path.abspath(os.path.expanduser(dataset_dir))
+  dataset_dir = dataset_info.user_path(dataset_dir)
   if not os.path.isdir(dataset_dir):
     raise DatasetError('dataset_dir does not exist: %s' % dataset_dir)
   info = dataset_info.read_info(dataset_dir)

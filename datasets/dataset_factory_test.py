@@ -1,6 +1,7 @@
 """Tests for dataset_factory: detection, errors, and the tf.data pipeline."""
 
 import os
+from unittest import mock
 
 from absl.testing import absltest
 import numpy as np
@@ -71,6 +72,12 @@ class DatasetFactoryTest(tf.test.TestCase):
     self.assertEqual(
         dataset_factory.get_dataset(None, 'validation', self.dir).num_samples,
         9)
+
+  def test_relative_dir_is_taken_from_where_bazel_run_was_called(self):
+    parent, base = os.path.split(self.dir)
+    with mock.patch.dict(os.environ, {'BUILD_WORKING_DIRECTORY': parent}):
+      dataset = dataset_factory.get_dataset(None, 'train', base)
+    self.assertEqual(dataset.dataset_dir, self.dir)
 
   def test_errors_are_one_line_value_errors(self):
     empty = self.create_tempdir().full_path

@@ -27,6 +27,21 @@ class DatasetError(ValueError):
   """
 
 
+def user_path(path):
+  """`path` as the user meant it: ~ expanded, relative to where they ran.
+
+  Under `bazel run` the working directory is the runfiles tree; Bazel passes
+  the user's own in BUILD_WORKING_DIRECTORY.
+  """
+  if not path:
+    return path
+  path = os.path.expanduser(path)
+  if not os.path.isabs(path):
+    path = os.path.join(os.environ.get('BUILD_WORKING_DIRECTORY', os.getcwd()),
+                        path)
+  return os.path.normpath(path)
+
+
 def shard_basename(split_name, shard_index, num_shards):
   """'train', 3, 1024 -> 'train-00003-of-01024' (TF-Slim's shard names)."""
   return '%s-%05d-of-%05d' % (split_name, shard_index, num_shards)

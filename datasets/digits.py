@@ -65,7 +65,7 @@ PREPROCESSING_KWARGS = dict(
 
 
 def cache_root():
-  """The data cache: $MOBILENET_V1_DATA_CACHE or $XDG_CACHE_HOME/mobilenet_v1."""
+  """$MOBILENET_V1_DATA_CACHE, else $XDG_CACHE_HOME/mobilenet_v1."""
   root = os.environ.get(CACHE_ENV)
   if root:
     return os.path.abspath(os.path.expanduser(root))
@@ -98,7 +98,8 @@ def split_indices(labels):
 
 def _stage_images(stage_dir):
   """Writes the digits as train/<digit>/<index>.png and validation/..."""
-  from sklearn import datasets as sk_datasets  # pylint: disable=g-import-not-at-top
+  # pylint: disable=g-import-not-at-top
+  from sklearn import datasets as sk_datasets
   digits = sk_datasets.load_digits()
   train, validation = split_indices(digits.target)
   for split_name, indices in (('train', train), ('validation', validation)):

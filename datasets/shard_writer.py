@@ -36,7 +36,7 @@ max_height, max_width: the largest stored image size (0 if none).
 
 
 def shard_ranges(num_items, num_shards):
-  """[(start, end)] cutting range(num_items) into num_shards near-equal parts."""
+  """[(start, end)]: range(num_items) cut into num_shards near-equal parts."""
   return [(num_items * i // num_shards, num_items * (i + 1) // num_shards)
           for i in range(num_shards)]
 

@@ -86,7 +86,7 @@ def preprocess_for_train(image, height, width, bbox=None,
                          max_crop_attempts=DEFAULT_KWARGS['max_crop_attempts'],
                          random_flip=True, color_distortion=True,
                          fast_mode=True):
-  """Distorted crop, flip, colour, resize: float32 [height, width, 3] in [-1, 1].
+  """Distorted crop, flip, colour, resize: float32 [h, w, 3] in [-1, 1].
 
   Args:
     image: [H, W, 3] uint8, or float in [0, 1].

@@ -1,0 +1,158 @@
+r"""Measures the input pipeline: images/s read, decoded and preprocessed.
+
+  bazel run -c opt //tools:input_benchmark                      # the digits
+  bazel run -c opt //tools:input_benchmark -- --synthetic_jpeg  # ImageNet-like
+  bazel run -c opt //tools:input_benchmark -- --dataset_dir=/data/imagenet
+
+The pipeline is the one training uses (dataset.input_dataset: parallel shard
+reads, parallel decode and preprocessing, batching, prefetch), run from a
+tf.compat.v1 graph on all cores with nothing else to do, so its rate can be
+compared with the model's training rate: when it is well above, input is not
+the bottleneck. --synthetic_jpeg converts a set of ImageNet-sized JPEGs
+(about 500x375, made here) with build_image_data's library first.
+"""
+
+import io
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+from absl import app
+from absl import flags
+from absl import logging
+import numpy as np
+from PIL import Image
+import tensorflow as tf
+
+from datasets import dataset as dataset_lib
+from datasets import dataset_factory
+from datasets import image_folder
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string('dataset_name', None,
+                    'digits, imagenet or custom; default: detected (the '
+                    'digits without --dataset_dir).')
+flags.DEFINE_string('dataset_dir', None, 'TFRecord directory.')
+flags.DEFINE_enum('split_name', 'train', ['train', 'validation'],
+                  'Split to read.')
+flags.DEFINE_boolean('synthetic_jpeg', False,
+                     'Benchmark on ImageNet-sized synthetic JPEGs instead.')
+flags.DEFINE_integer('num_synthetic_images', 256,
+                     'Synthetic JPEGs to make.', lower_bound=16)
+flags.DEFINE_boolean('is_training', True,
+                     'Training pipeline (distorted crop, shuffle) or eval '
+                     '(central crop, fixed order).')
+flags.DEFINE_integer('image_size', 224, 'Output image size.', lower_bound=8)
+flags.DEFINE_integer('batch_size', 64, 'Images per batch.', lower_bound=1)
+flags.DEFINE_integer('num_batches', 40, 'Timed batches.', lower_bound=1)
+flags.DEFINE_enum('cache_decoded', 'auto', ['auto', 'yes', 'no'],
+                  'Keep decoded images in memory (auto: when they fit, as '
+                  'training does). Synthetic JPEGs are never cached: they '
+                  'stand for ImageNet, which does not fit.')
+flags.DEFINE_integer('warmup_batches', 5,
+                     'Untimed batches first (caches, autotuning).',
+                     lower_bound=0)
+
+
+def _synthetic_jpeg(rng, width, height):
+  """A smooth random picture with some noise: ImageNet-like JPEG sizes."""
+  small = rng.randint(0, 256, (12, 16, 3)).astype(np.uint8)
+  image = Image.fromarray(small).resize((width, height), Image.BICUBIC)
+  pixels = np.asarray(image).astype(np.int16)
+  pixels += rng.randint(-10, 11, pixels.shape).astype(np.int16)
+  buffer = io.BytesIO()
+  Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(
+      buffer, format='JPEG', quality=90)
+  return buffer.getvalue()
+
+
+def make_synthetic_jpeg_dataset(work_dir, num_images):
+  """Makes num_images JPEGs in 10 classes, converts them, returns the dir."""
+  rng = np.random.RandomState(0)
+  source = os.path.join(work_dir, 'images')
+  total_bytes = 0
+  for i in range(num_images):
+    class_dir = os.path.join(source, 'class%d' % (i % 10))
+    os.makedirs(class_dir, exist_ok=True)
+    width, height = (500, 375) if i % 3 else (375, 500)
+    data = _synthetic_jpeg(rng, width, height)
+    total_bytes += len(data)
+    with open(os.path.join(class_dir, '%05d.jpg' % i), 'wb') as f:
+      f.write(data)
+  logging.info('made %d synthetic JPEGs, %.0f KB each on average',
+               num_images, total_bytes / num_images / 1024)
+  output = os.path.join(work_dir, 'records')
+  image_folder.convert_image_folder(source, output, validation_fraction=0.1,
+                                    num_shards=8,
+                                    num_threads=os.cpu_count() or 1)
+  return output
+
+
+def measure(dataset, is_training, image_size, batch_size, num_batches,
+            warmup_batches, cache_decoded=None):
+  """(images/s, seconds) for num_batches batches after the warm-up."""
+  with tf.Graph().as_default():
+    data = dataset.input_dataset(
+        batch_size, image_size, is_training,
+        num_epochs=None if is_training else 1000000,
+        cache_decoded=cache_decoded)
+    images, labels = tf.compat.v1.data.make_one_shot_iterator(
+        data).get_next()
+    # Fetch a tiny reduction, not the batch: time the pipeline, not copies.
+    checksum = tf.reduce_sum(images[:, 0, 0, 0]) + tf.cast(
+        tf.reduce_sum(labels), tf.float32)
+    with tf.compat.v1.Session() as sess:
+      for _ in range(warmup_batches):
+        sess.run(checksum)
+      start = time.time()
+      for _ in range(num_batches):
+        sess.run(checksum)
+      elapsed = time.time() - start
+  return batch_size * num_batches / elapsed, elapsed
+
+
+def main(argv):
+  del argv
+  work_dir = None
+  try:
+    if FLAGS.synthetic_jpeg:
+      work_dir = tempfile.mkdtemp(prefix='input_benchmark-')
+      dataset_dir = make_synthetic_jpeg_dataset(work_dir,
+                                                FLAGS.num_synthetic_images)
+      name = None
+    else:
+      dataset_dir, name = FLAGS.dataset_dir, FLAGS.dataset_name
+    try:
+      dataset = dataset_factory.get_dataset(name, FLAGS.split_name,
+                                            dataset_dir)
+    except dataset_factory.DatasetError as e:
+      print('input_benchmark: error: %s' % e, file=sys.stderr)
+      return 1
+    cache = {'auto': None, 'yes': True, 'no': False}[FLAGS.cache_decoded]
+    if FLAGS.synthetic_jpeg:
+      cache = False
+    if cache is None:
+      size = dataset.decoded_size_bytes()
+      cache = size is not None and size <= dataset_lib.CACHE_LIMIT_BYTES
+    rate, elapsed = measure(dataset, FLAGS.is_training, FLAGS.image_size,
+                            FLAGS.batch_size, FLAGS.num_batches,
+                            FLAGS.warmup_batches, cache)
+    label = 'synthetic JPEG (~500x375)' if FLAGS.synthetic_jpeg else (
+        dataset.name)
+    print('input pipeline, %s %s, %s preprocessing at %d px, batch %d, %s, '
+          '%d cores: %.0f images/s (%d batches in %.1f s)' % (
+              label, dataset.split_name,
+              'training' if FLAGS.is_training else 'eval', FLAGS.image_size,
+              FLAGS.batch_size,
+              'decoded images cached' if cache else 'decoding every image',
+              os.cpu_count() or 1, rate, FLAGS.num_batches, elapsed))
+    return 0
+  finally:
+    if work_dir:
+      shutil.rmtree(work_dir, ignore_errors=True)
+
+
+if __name__ == '__main__':
+  app.run(main)
