@@ -7,6 +7,8 @@ built first, then rewritten in place (`quantize.create_training_graph` after
 the loss and before the optimizer, `quantize.create_eval_graph` for eval).
 """
 
+import collections
+
 from third_party import tf_slim_compat  # pylint: disable=unused-import
 
 import tensorflow.compat.v1 as tf
@@ -17,14 +19,65 @@ import variants
 
 
 def build_classifier(images, num_classes, depth_multiplier, is_training,
-                     dropout_keep_prob=0.999):
-  """MobileNet v1 logits and end points under the default arg scope."""
+                     dropout_keep_prob=0.999, batch_norm_decay=None):
+  """MobileNet v1 logits and end points under the default arg scope.
+
+  batch_norm_decay: None keeps the arg scope's (the original's 0.9997); short
+  runs need a faster one for usable moving statistics.
+  """
+  scope_kwargs = {}
+  if batch_norm_decay is not None:
+    scope_kwargs['batch_norm_decay'] = batch_norm_decay
   with slim.arg_scope(mobilenet_v1.mobilenet_v1_arg_scope(
-      is_training=is_training)):
+      is_training=is_training, **scope_kwargs)):
     return mobilenet_v1.mobilenet_v1(
         images, num_classes=num_classes, is_training=is_training,
         depth_multiplier=depth_multiplier,
         dropout_keep_prob=dropout_keep_prob)
+
+
+TrainingModel = collections.namedtuple(
+    'TrainingModel', ['logits', 'end_points', 'total_loss', 'quant_variables'])
+
+
+def build_training_model(images, labels, num_classes, depth_multiplier,
+                         quantize=False, quant_delay=0, freeze_bn_delay=None,
+                         batch_norm_decay=None):
+  """The training model and its loss in the current default graph.
+
+  As the original mobilenet_v1_train: softmax cross-entropy on one-hot
+  labels, then (when quantizing) the fake-quant rewrite after the loss and
+  before any optimizer, then the total loss with weight decay.
+
+  Args:
+    images: float [B, H, W, 3] in [-1, 1].
+    labels: int class ids in [0, num_classes).
+    num_classes: logits of the classifier.
+    depth_multiplier: MobileNet width multiplier.
+    quantize: add fake quantization (quantize.create_training_graph).
+    quant_delay: steps of float training before quantization starts.
+    freeze_bn_delay: steps after which batch-norm statistics are frozen
+      (None: never), passed to the rewrite.
+    batch_norm_decay: see build_classifier.
+
+  Returns:
+    TrainingModel: logits, end points, the total loss, and the variables the
+    quantization rewrite created (its ranges; empty for float).
+  """
+  logits, end_points = build_classifier(
+      images, num_classes, depth_multiplier, is_training=True,
+      batch_norm_decay=batch_norm_decay)
+  tf.losses.softmax_cross_entropy(tf.one_hot(labels, num_classes), logits)
+  before = set(tf.global_variables())
+  if quantize:
+    import quantize as quantize_lib  # pylint: disable=g-import-not-at-top
+    quantize_lib.create_training_graph(quant_delay=quant_delay,
+                                       freeze_bn_delay=freeze_bn_delay)
+  global_step = tf.train.get_global_step()
+  quant_variables = [v for v in tf.global_variables()
+                     if v not in before and v is not global_step]
+  total_loss = tf.losses.get_total_loss(name='total_loss')
+  return TrainingModel(logits, end_points, total_loss, quant_variables)
 
 
 def build_eval_model(images, num_classes, depth_multiplier, quantize):

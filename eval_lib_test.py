@@ -1,0 +1,129 @@
+"""Tests of eval_lib: exact counting, partial batches, outputs, errors."""
+
+import glob
+import json
+import os
+
+import numpy as np
+import tensorflow.compat.v1 as tf
+
+import train_test_util as util
+
+util.use_test_data_cache()
+
+import cli  # pylint: disable=g-import-not-at-top,g-bad-import-order
+import eval_lib
+import model_builder
+import train_lib
+from datasets import dataset_factory
+from datasets import digits
+from sklearn import datasets as sk_datasets
+
+
+class CountCorrectTest(tf.test.TestCase):
+
+  def test_hand_made_batch(self):
+    logits = np.array([
+        [0.1, 0.9, 0.0, 0.0, 0.0, 0.0, 0.0],   # label 1: top-1
+        [0.5, 0.4, 0.3, 0.2, 0.1, 0.0, -1.],   # label 4: 5th -> top-5 only
+        [0.5, 0.4, 0.3, 0.2, 0.1, 0.0, -1.],   # label 5: 6th -> neither
+        [0.2, 0.2, 0.0, 0.0, 0.0, 0.0, 0.0],   # label 1: tie, argmax is 0
+    ])
+    labels = np.array([1, 4, 5, 1])
+    self.assertEqual(eval_lib.count_correct(logits, labels), (1, 3))
+    self.assertEqual(eval_lib.count_correct(logits, labels, k=1), (1, 2))
+
+
+class EvaluateTest(tf.test.TestCase):
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    # A briefly trained model, so that predictions differ between examples.
+    cls.train_dir = util.new_dir('eval_train')
+    train_lib.train(util.tiny_train_config(cls.train_dir, number_of_steps=25,
+                                           learning_rate=0.05))
+    cls.checkpoint = tf.train.latest_checkpoint(cls.train_dir)
+
+  def _config(self, **overrides):
+    kwargs = dict(util.TINY, checkpoint_dir=self.train_dir, num_threads=1)
+    kwargs.update(overrides)
+    return eval_lib.EvalConfig(**kwargs)
+
+  def _by_hand(self, num_examples, return_labels=False):
+    """Top-1 and top-5 hits of the first examples, in one batch, by numpy."""
+    dataset = dataset_factory.get_dataset(None, 'validation')
+    with tf.Graph().as_default():
+      data = dataset.input_dataset(num_examples, 32, is_training=False)
+      images, labels = tf.data.make_one_shot_iterator(data).get_next()
+      logits, _ = model_builder.build_eval_model(images, 10, 0.25, False)
+      with tf.Session() as session:
+        tf.train.Saver().restore(session, self.checkpoint)
+        logits, labels = session.run([logits, labels])
+    self.assertLen(labels, num_examples)
+    order = np.argsort(-logits, axis=1, kind='stable')
+    top1 = int(np.sum(order[:, 0] == labels))
+    top5 = int(sum(label in row[:5] for row, label in zip(order, labels)))
+    if return_labels:
+      return top1, top5, labels
+    return top1, top5
+
+  def test_partial_last_batch_matches_hand_count(self):
+    eval_dir = util.new_dir('eval_out')
+    # 20 examples in batches of 7: 7 + 7 + a partial 6.
+    result = eval_lib.evaluate(self._config(batch_size=7, num_examples=20,
+                                            eval_dir=eval_dir))
+    top1, top5 = self._by_hand(20)
+    self.assertEqual(result.num_examples, 20)
+    self.assertEqual(result.accuracy, top1 / 20)
+    self.assertEqual(result.recall_5, top5 / 20)
+    self.assertEqual(result.global_step, 25)
+    with open(os.path.join(eval_dir, 'metrics.json')) as f:
+      metrics = json.load(f)
+    self.assertEqual(metrics, {
+        'accuracy': top1 / 20, 'recall_5': top5 / 20, 'num_examples': 20,
+        'global_step': 25, 'checkpoint': os.path.abspath(self.checkpoint)})
+    tags = {}
+    for path in glob.glob(os.path.join(eval_dir, 'events.out.tfevents.*')):
+      for event in tf.train.summary_iterator(path):
+        for value in event.summary.value:
+          tags[value.tag] = (event.step, value.simple_value)
+    self.assertEqual(tags['eval/Accuracy'][0], 25)
+    self.assertAlmostEqual(tags['eval/Accuracy'][1], top1 / 20, places=6)
+    self.assertAlmostEqual(tags['eval/Recall_5'][1], top5 / 20, places=6)
+
+  def test_whole_split_counts_each_example_once(self):
+    # 360 validation digits in batches of 50: seven full and a partial 10.
+    result = eval_lib.evaluate(self._config(batch_size=50,
+                                            checkpoint_dir=self.checkpoint))
+    top1, top5, labels = self._by_hand(360, return_labels=True)
+    # The hand pass saw each validation digit once: its labels are those of
+    # the fixed split.
+    all_labels = sk_datasets.load_digits().target
+    _, validation = digits.split_indices(all_labels)
+    self.assertAllEqual(np.bincount(labels, minlength=10),
+                        np.bincount(all_labels[validation], minlength=10))
+    self.assertEqual(result.num_examples, 360)
+    self.assertEqual(round(result.accuracy * 360), top1)
+    self.assertEqual(round(result.recall_5 * 360), top5)
+
+  def test_interval_mode_stops_at_number_of_steps(self):
+    result = eval_lib.evaluate(self._config(
+        eval_interval_secs=0.1, eval_timeout_secs=30, number_of_steps=25,
+        num_examples=8))
+    self.assertEqual(result.global_step, 25)
+
+  def test_bad_input(self):
+    empty = util.new_dir('eval_empty')
+    with self.assertRaisesRegex(cli.BadInputError, 'no checkpoint in'):
+      eval_lib.evaluate(self._config(checkpoint_dir=empty))
+    with self.assertRaisesRegex(cli.BadInputError, 'more than the 360'):
+      eval_lib.evaluate(self._config(num_examples=361))
+    with self.assertRaisesRegex(cli.BadInputError, 'does not fit the model'):
+      eval_lib.evaluate(self._config(depth_multiplier=0.5))
+    with self.assertRaisesRegex(cli.BadInputError, 'trained with --quantize'):
+      eval_lib.evaluate(self._config(quantize=True))
+
+
+if __name__ == '__main__':
+  tf.test.main()

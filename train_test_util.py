@@ -1,0 +1,58 @@
+"""Shared by the training and eval tests: tiny settings, temp dirs, binaries.
+
+Tests use depth multiplier 0.25, 32 px, batch 8 and one thread per pool,
+and keep the digits cache under TEST_TMPDIR.
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+
+TINY = dict(depth_multiplier=0.25, image_size=32, batch_size=8)
+TINY_FLAGS = ['--depth_multiplier=0.25', '--image_size=32', '--batch_size=8',
+              '--num_threads=1']
+
+
+def test_tmpdir():
+  return os.environ.get('TEST_TMPDIR') or tempfile.gettempdir()
+
+
+def use_test_data_cache():
+  """Points the digits cache at TEST_TMPDIR (built once per test target)."""
+  os.environ['MOBILENET_V1_DATA_CACHE'] = os.path.join(test_tmpdir(),
+                                                       'data_cache')
+
+
+def new_dir(prefix):
+  return tempfile.mkdtemp(prefix=prefix + '.', dir=test_tmpdir())
+
+
+def tiny_train_config(checkpoint_dir, **overrides):
+  import train_lib  # pylint: disable=g-import-not-at-top
+  kwargs = dict(TINY, checkpoint_dir=checkpoint_dir, number_of_steps=4,
+                log_every_n_steps=2, save_summaries_secs=1,
+                save_interval_secs=0, batch_norm_decay=0.9, shuffle_seed=1,
+                num_threads=1)
+  kwargs.update(overrides)
+  return train_lib.TrainConfig(**kwargs)
+
+
+def binary_command(name):
+  """How to run the root binary `name` (e.g. 'mobilenet_v1_train')."""
+  return [sys.executable, os.path.join(ROOT, name + '.py')]
+
+
+def binary_env():
+  env = dict(os.environ)
+  env['PYTHONPATH'] = ROOT + os.pathsep + env.get('PYTHONPATH', '')
+  return env
+
+
+def run_binary(name, args, timeout=300):
+  """Runs a binary to completion; returns the CompletedProcess (text)."""
+  return subprocess.run(binary_command(name) + list(args), env=binary_env(),
+                        capture_output=True, text=True, timeout=timeout,
+                        check=False)

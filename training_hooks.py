@@ -1,0 +1,101 @@
+"""Session hooks of the trainer: the progress line and the worker session.
+
+ProgressHook logs, every N steps,
+  step 120/2000  loss 1.234  lr 0.0450  42.1 images/s  ETA 0:12:34
+where images/s is this worker's speed and the ETA is estimated from the
+global step's progress (all workers together).
+"""
+
+import datetime
+import time
+
+from absl import logging
+import tensorflow.compat.v1 as tf
+
+
+def format_eta(seconds):
+  """1234.5 -> '0:20:34'; unknown -> '?'."""
+  if seconds is None or seconds != seconds or seconds < 0:
+    return '?'
+  return str(datetime.timedelta(seconds=int(round(seconds))))
+
+
+class ProgressHook(tf.train.SessionRunHook):
+  """Logs step, loss, learning rate, images/s and ETA every N local steps."""
+
+  def __init__(self, loss, learning_rate, batch_size, every_n_steps,
+               last_step=None):
+    self._loss = loss
+    self._learning_rate = learning_rate
+    self._batch_size = batch_size
+    self._every_n_steps = max(1, int(every_n_steps))
+    self._last_step = last_step
+    self._global_step = None
+    self.last_logged = None  # (step, loss, lr), for callers and tests.
+    self.global_step = None  # The newest global step seen.
+
+  def begin(self):
+    self._global_step = tf.train.get_global_step()
+    self._local_steps = 0
+    self._mark = None
+
+  def after_create_session(self, session, coord):
+    del coord
+    step = int(session.run(self._global_step))
+    self.global_step = step
+    self._mark = (time.time(), self._local_steps, step)
+
+  def before_run(self, run_context):
+    del run_context
+    return tf.train.SessionRunArgs(
+        [self._global_step, self._loss, self._learning_rate])
+
+  def after_run(self, run_context, run_values):
+    del run_context
+    stale_step, loss, learning_rate = run_values.results
+    step = int(stale_step) + 1  # The train op of this run incremented it.
+    self.global_step = step
+    self._local_steps += 1
+    if self._local_steps % self._every_n_steps:
+      return
+    now = time.time()
+    then, then_local, then_step = self._mark
+    elapsed = max(now - then, 1e-9)
+    images_per_sec = (self._local_steps - then_local) * self._batch_size / (
+        elapsed)
+    eta = None
+    if self._last_step and step > then_step:
+      eta = (self._last_step - step) * elapsed / (step - then_step)
+    self._mark = (now, self._local_steps, step)
+    self.last_logged = (step, float(loss), float(learning_rate))
+    logging.info('step %d%s  loss %.3f  lr %.4g  %.1f images/s%s', step,
+                 '/%d' % self._last_step if self._last_step else '', loss,
+                 learning_rate, images_per_sec,
+                 '  ETA %s' % format_eta(eta) if self._last_step else '')
+
+
+class WorkerSessionCreator(tf.train.SessionCreator):
+  """A non-chief worker's session, polling for the chief's init every second.
+
+  tf.train.WorkerSessionCreator polls every 30 s, which makes a short
+  cluster run (and its test) wait half a minute for nothing.
+  """
+
+  def __init__(self, scaffold, master, config, max_wait_secs=30 * 60,
+               poll_secs=1):
+    self._scaffold = scaffold
+    self._master = master
+    self._config = config
+    self._max_wait_secs = max_wait_secs
+    self._poll_secs = poll_secs
+
+  def create_session(self):
+    self._scaffold.finalize()
+    manager = tf.train.SessionManager(
+        local_init_op=self._scaffold.local_init_op,
+        ready_op=self._scaffold.ready_op,
+        ready_for_local_init_op=self._scaffold.ready_for_local_init_op,
+        graph=tf.get_default_graph(),
+        recovery_wait_secs=self._poll_secs)
+    return manager.wait_for_session(self._master, config=self._config,
+                                    max_wait_secs=self._max_wait_secs)
