@@ -47,6 +47,25 @@ def _expected_errors():
   return (BadInputError,) + dataset_errors
 
 
+def user_path(path):
+  """A path flag as the user meant it (relative to where they ran bazel run)."""
+  from datasets import dataset_info  # pylint: disable=g-import-not-at-top
+  return dataset_info.user_path(path)
+
+
+def default_run_dir(depth_multiplier, image_size, quantize):
+  """runs/<model name> in the workspace (under bazel run) or the cwd.
+
+  The default --checkpoint_dir of training and eval, so that the
+  original's bare `bazel run //:mobilenet_v1_train -- --quantize=True` and a
+  bare eval afterwards find each other.
+  """
+  import variants  # pylint: disable=g-import-not-at-top
+  root = os.environ.get('BUILD_WORKSPACE_DIRECTORY') or os.getcwd()
+  return os.path.join(root, 'runs', variants.model_name(
+      depth_multiplier, image_size, quantize))
+
+
 def one_line(message):
   """Collapses a message to one line (TF errors often span several)."""
   return ' '.join(str(message).split())

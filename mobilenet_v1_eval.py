@@ -30,7 +30,8 @@ flags.DEFINE_float('depth_multiplier', 1.0, 'Depth multiplier for MobileNet.')
 flags.DEFINE_bool('quantize', False, 'Evaluate the fake-quantized model (a '
                   'checkpoint of quantized training).')
 flags.DEFINE_string('checkpoint_dir', '', 'A training directory (its newest '
-                    'checkpoint) or one checkpoint path.')
+                    'checkpoint) or one checkpoint path; default: the '
+                    'trainer\'s default, runs/<model name> in the workspace.')
 flags.DEFINE_string('eval_dir', '', 'Directory for the eval event logs and '
                     'metrics.json; empty: only log the results.')
 flags.DEFINE_string('dataset_name', '', 'digits, imagenet or custom; empty: '
@@ -52,9 +53,11 @@ flags.DEFINE_integer('num_threads', 0, 'TensorFlow threads per pool; 0: '
 
 
 def config_from_flags():
+  checkpoint_dir = cli.user_path(FLAGS.checkpoint_dir) or cli.default_run_dir(
+      FLAGS.depth_multiplier, FLAGS.image_size, FLAGS.quantize)
   return eval_lib.EvalConfig(
-      checkpoint_dir=FLAGS.checkpoint_dir,
-      eval_dir=FLAGS.eval_dir,
+      checkpoint_dir=checkpoint_dir,
+      eval_dir=cli.user_path(FLAGS.eval_dir),
       master=FLAGS.master,
       batch_size=FLAGS.batch_size,
       num_classes=FLAGS.num_classes,
@@ -63,7 +66,7 @@ def config_from_flags():
       depth_multiplier=FLAGS.depth_multiplier,
       quantize=FLAGS.quantize,
       dataset_name=FLAGS.dataset_name,
-      dataset_dir=FLAGS.dataset_dir,
+      dataset_dir=cli.user_path(FLAGS.dataset_dir),
       split_name=FLAGS.split_name,
       eval_interval_secs=FLAGS.eval_interval_secs,
       eval_timeout_secs=FLAGS.eval_timeout_secs,
@@ -74,6 +77,8 @@ def config_from_flags():
 def main(argv):
   if len(argv) > 1:
     raise cli.BadInputError('unexpected arguments: %s' % ' '.join(argv[1:]))
+  cli.check_model_flags(FLAGS.depth_multiplier, FLAGS.image_size,
+                        FLAGS.batch_size)
   result = eval_lib.evaluate(config_from_flags())
   print('Accuracy %.4f  Recall_5 %.4f  (%d examples, step %s, %s)' % (
       result.accuracy, result.recall_5, result.num_examples,

@@ -51,7 +51,8 @@ flags.DEFINE_list('checkpoint_exclude_scopes', [], 'Variable scopes not '
                   'restored from --fine_tune_checkpoint, e.g. '
                   'MobilenetV1/Logits for another number of classes.')
 flags.DEFINE_string('checkpoint_dir', '', 'Directory for writing training '
-                    'checkpoints and logs.')
+                    'checkpoints and logs; default: runs/<model name> in the '
+                    'workspace, e.g. runs/mobilenet_v1_1.0_224_quant.')
 flags.DEFINE_string('dataset_name', '', 'digits, imagenet or custom; empty: '
                     'decided by --dataset_dir.')
 flags.DEFINE_string('dataset_dir', '', 'Location of the TFRecord dataset; '
@@ -91,8 +92,10 @@ def config_from_flags():
       worker_hosts=FLAGS.worker_hosts, master=FLAGS.master,
       ps_tasks=FLAGS.ps_tasks, worker_replicas=FLAGS.worker_replicas,
       server_config=train_lib.session_config(FLAGS.num_threads))
+  checkpoint_dir = cli.user_path(FLAGS.checkpoint_dir) or cli.default_run_dir(
+      FLAGS.depth_multiplier, FLAGS.image_size, FLAGS.quantize)
   config = train_lib.TrainConfig(
-      checkpoint_dir=FLAGS.checkpoint_dir,
+      checkpoint_dir=checkpoint_dir,
       master=role.master,
       task=FLAGS.task,
       ps_tasks=role.ps_tasks,
@@ -103,10 +106,10 @@ def config_from_flags():
       image_size=FLAGS.image_size,
       depth_multiplier=FLAGS.depth_multiplier,
       quantize=FLAGS.quantize,
-      fine_tune_checkpoint=FLAGS.fine_tune_checkpoint,
+      fine_tune_checkpoint=cli.user_path(FLAGS.fine_tune_checkpoint),
       checkpoint_exclude_scopes=tuple(FLAGS.checkpoint_exclude_scopes),
       dataset_name=FLAGS.dataset_name,
-      dataset_dir=FLAGS.dataset_dir,
+      dataset_dir=cli.user_path(FLAGS.dataset_dir),
       log_every_n_steps=FLAGS.log_every_n_steps,
       save_summaries_secs=FLAGS.save_summaries_secs,
       save_interval_secs=FLAGS.save_interval_secs,

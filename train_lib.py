@@ -286,6 +286,14 @@ def train(config):
       train_op = _build_train_op(model.total_loss, learning_rate, global_step)
       _add_summaries(model.total_loss, learning_rate, model.quant_variables)
 
+      if resume_from:
+        # Another model's checkpoint (e.g. --quantize added to a float
+        # run's directory) is refused in one line, not by the restore.
+        checkpoint_compat.plan_restore(
+            resume_from, tf.global_variables(), flag_name='checkpoint_dir',
+            hint=' (it holds another model: use a new --checkpoint_dir, or '
+                 'the same --depth_multiplier, --num_classes and '
+                 '--quantize)')
       init_fn = None
       if fine_tune_path and config.is_chief:
         init_fn = _fine_tune_init_fn(config, fine_tune_path,

@@ -149,6 +149,12 @@ class TrainTest(tf.test.TestCase):
           util.new_dir('fit_classes'), num_classes=7,
           fine_tune_checkpoint=float_dir))
     self.assertEqual(train_lib.train(other_classes).global_step, 1)
+    # Resuming a directory that holds another model's checkpoint.
+    with self.assertRaisesRegex(cli.BadInputError,
+                                '--checkpoint_dir does not fit the model: .*'
+                                'weights_quant.*holds another model'):
+      train_lib.train(util.tiny_train_config(float_dir, quantize=True,
+                                             number_of_steps=2))
 
 
 if __name__ == '__main__':
