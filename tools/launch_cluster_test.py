@@ -23,7 +23,7 @@ class LaunchClusterTest(tf.test.TestCase):
     log_dir = util.new_dir('dist_logs')
     logs = launch_cluster.run_cluster(
         1, 2, util.TINY_FLAGS + [
-            '--checkpoint_dir=' + checkpoint_dir, '--number_of_steps=30',
+            '--checkpoint_dir=' + checkpoint_dir, '--number_of_steps=150',
             '--log_every_n_steps=1', '--save_interval_secs=0',
             '--save_summaries_secs=0'],
         log_dir, timeout_secs=240)
@@ -42,11 +42,11 @@ class LaunchClusterTest(tf.test.TestCase):
     # logs every step it ran); together they reached the target.
     self.assertNotEmpty(steps['worker_0'])
     self.assertNotEmpty(steps['worker_1'])
-    self.assertGreaterEqual(max(steps['worker_0'] + steps['worker_1']), 30)
+    self.assertGreaterEqual(max(steps['worker_0'] + steps['worker_1']), 150)
     # The chief saved the final checkpoint, with the variables from the ps.
     newest = checkpoint_compat.latest_checkpoint(checkpoint_dir)
     self.assertGreaterEqual(checkpoint_compat.checkpoint_global_step(newest),
-                            30)
+                            150)
     self.assertIn('MobilenetV1/Conv2d_0/weights',
                   dict(tf.train.list_variables(newest)))
     self.assertTrue(glob.glob(os.path.join(checkpoint_dir, '*.index')))
