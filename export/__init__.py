@@ -1,0 +1,1 @@
+"""Freezing graphs and converting them to TensorFlow Lite."""

@@ -1,0 +1,98 @@
+"""Freezes a graph and its variables into a self-contained GraphDef.
+
+The frozen graph is what the TensorFlow Lite converter reads and what the
+published bundles ship (`<model>_frozen.pb`): variables become constants and
+only what the outputs need is kept. Input and output names default to those
+of the published graphs (variants.INPUT_NODE, variants.OUTPUT_NODE).
+"""
+
+import os
+import tempfile
+
+import tensorflow.compat.v1 as tf
+
+import variants
+
+DEFAULT_OUTPUTS = (variants.OUTPUT_NODE,)
+
+
+def _op_names(names):
+  """'a/b:0' -> 'a/b'."""
+  return [name.split(':')[0] for name in names]
+
+
+def _check_outputs(graph, output_names):
+  missing = [n for n in output_names if n not in
+             {op.name for op in graph.get_operations()}]
+  if missing:
+    raise ValueError('output node(s) not in the graph: %s' %
+                     ', '.join(missing))
+
+
+def freeze_session(sess, output_names=DEFAULT_OUTPUTS):
+  """The session's graph with its current variable values as constants.
+
+  Args:
+    sess: a tf.Session whose variables are initialised or restored.
+    output_names: names of the output ops (or tensors).
+
+  Returns:
+    A GraphDef holding only what the outputs depend on.
+
+  Raises:
+    ValueError: if an output is not in the graph.
+  """
+  output_names = _op_names(output_names)
+  _check_outputs(sess.graph, output_names)
+  graph_def = sess.graph.as_graph_def()
+  return tf.graph_util.convert_variables_to_constants(
+      sess, graph_def, output_names)
+
+
+def freeze_graph(graph, checkpoint_path, output_names=DEFAULT_OUTPUTS):
+  """Restores `checkpoint_path` into `graph` and freezes it.
+
+  Every global variable of the graph must be in the checkpoint.
+
+  Raises:
+    ValueError: if an output is not in the graph or the checkpoint lacks
+      variables of the graph.
+  """
+  output_names = _op_names(output_names)
+  _check_outputs(graph, output_names)
+  with graph.as_default():
+    in_checkpoint = {name for name, _ in
+                     tf.train.list_variables(checkpoint_path)}
+    missing = sorted(v.op.name for v in tf.global_variables()
+                     if v.op.name not in in_checkpoint)
+    if missing:
+      raise ValueError('checkpoint %s lacks %d variable(s) of the graph, '
+                       'e.g. %s' % (checkpoint_path, len(missing),
+                                    missing[0]))
+    saver = tf.train.Saver()
+    config = tf.ConfigProto(intra_op_parallelism_threads=1,
+                            inter_op_parallelism_threads=1)
+    with tf.Session(graph=graph, config=config) as sess:
+      saver.restore(sess, checkpoint_path)
+      return freeze_session(sess, output_names)
+
+
+def write_graph_def(graph_def, path):
+  """Writes a binary GraphDef atomically (temporary file, then rename)."""
+  write_bytes(graph_def.SerializeToString(), path)
+
+
+def write_bytes(data, path):
+  """Writes `data` to `path` atomically (temporary file, then rename)."""
+  directory = os.path.dirname(os.path.abspath(path))
+  os.makedirs(directory, exist_ok=True)
+  fd, temp_path = tempfile.mkstemp(dir=directory,
+                                   prefix='.' + os.path.basename(path))
+  try:
+    with os.fdopen(fd, 'wb') as f:
+      f.write(data)
+    os.replace(temp_path, path)
+  except BaseException:
+    if os.path.exists(temp_path):
+      os.remove(temp_path)
+    raise

@@ -1,0 +1,258 @@
+"""Folded batch norms compute what the unfolded graph computes.
+
+Eval folding (moving statistics) on MobileNet v1 after a few training steps;
+training folding (batch statistics, gradients and moving-average updates
+included) and the switch to moving statistics after freeze_bn_delay; small
+graphs for depthwise multipliers, gamma, biases and fully connected layers.
+"""
+
+from absl.testing import absltest
+from absl.testing import parameterized
+import numpy as np
+import tensorflow.compat.v1 as tf
+
+from quantize import fold_batch_norms
+from quantize import test_util
+
+_TOLERANCE = 1e-4
+
+
+def _fused_batch_norm_ops(tensor):
+  """Fused batch norms the tensor depends on."""
+  seen, stack, found = set(), [tensor.op], []
+  while stack:
+    op = stack.pop()
+    if op.name in seen:
+      continue
+    seen.add(op.name)
+    if op.type.startswith('FusedBatchNorm'):
+      found.append(op.name)
+    stack.extend(t.op for t in op.inputs)
+  return found
+
+
+class MobilenetFoldTest(absltest.TestCase):
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.checkpoint = test_util.float_checkpoint(
+        absltest.get_default_test_tmpdir())
+    cls.images = test_util.random_images(seed=100)
+    cls.labels = test_util.random_labels(seed=100)
+
+  def _eval_logits(self, fold):
+    graph = tf.Graph()
+    with graph.as_default():
+      images = tf.placeholder(tf.float32, self.images.shape)
+      logits, end_points = test_util.build_model(images, is_training=False)
+      if fold:
+        folded = fold_batch_norms.FoldBatchNorms(graph, is_training=False)
+        # Conv2d_0 and 13 depthwise + 13 pointwise layers; not the logits.
+        self.assertLen(folded, 27)
+        self.assertEmpty(_fused_batch_norm_ops(end_points['Predictions']))
+      with test_util.session(graph) as sess:
+        self.assertEqual([], test_util.restore_available(sess,
+                                                         self.checkpoint))
+        moving_means = sess.run([v for v in tf.global_variables()
+                                 if v.op.name.endswith('moving_mean')])
+        return sess.run([logits, end_points['Predictions']],
+                        {images: self.images}), moving_means
+
+  def test_eval_fold_matches_unfolded(self):
+    (logits, predictions), moving_means = self._eval_logits(fold=False)
+    (folded_logits, folded_predictions), _ = self._eval_logits(fold=True)
+    # The moving statistics are far from their initial values.
+    self.assertGreater(max(np.abs(m).max() for m in moving_means), 0.1)
+    np.testing.assert_allclose(folded_logits, logits, rtol=0,
+                               atol=_TOLERANCE)
+    np.testing.assert_allclose(folded_predictions, predictions, rtol=0,
+                               atol=_TOLERANCE)
+
+  def _training_graph(self, fold, freeze_bn_delay=None):
+    """Forward, loss, gradients and BN updates of one training step."""
+    graph = tf.Graph()
+    with graph.as_default():
+      images = tf.placeholder(tf.float32, self.images.shape)
+      labels = tf.placeholder(tf.int64, self.labels.shape)
+      # No dropout, so the two graphs compute the same function.
+      logits, _ = test_util.build_model(images, is_training=True,
+                                        dropout_keep_prob=1.0)
+      loss = test_util.add_loss(logits, labels)
+      if fold:
+        folded = fold_batch_norms.FoldBatchNorms(
+            graph, is_training=True, freeze_batch_norm_delay=freeze_bn_delay)
+        self.assertLen(folded, 27)
+      variables = tf.trainable_variables()
+      gradients = dict(zip([v.op.name for v in variables],
+                           tf.gradients(loss, variables)))
+      updates = tf.get_collection(tf.GraphKeys.UPDATE_OPS)
+      moving = {v.op.name: v for v in tf.global_variables()
+                if 'moving_' in v.op.name}
+      step = tf.train.get_or_create_global_step()
+    return graph, dict(images=images, labels=labels, logits=logits,
+                       loss=loss, gradients=gradients, updates=updates,
+                       moving=moving, step=step)
+
+  def _run_training(self, fold, freeze_bn_delay=None, global_step=0):
+    graph, t = self._training_graph(fold, freeze_bn_delay)
+    with graph.as_default(), test_util.session(graph) as sess:
+      test_util.restore_available(sess, self.checkpoint)
+      t['step'].load(global_step, sess)
+      feed = {t['images']: self.images, t['labels']: self.labels}
+      logits, loss, gradients = sess.run(
+          [t['logits'], t['loss'], t['gradients']], feed)
+      sess.run(t['updates'], feed)
+      moving = sess.run(t['moving'])
+    return logits, loss, gradients, moving
+
+  def test_training_fold_matches_unfolded_batch_statistics(self):
+    logits, loss, gradients, moving = self._run_training(fold=False)
+    f_logits, f_loss, f_gradients, f_moving = self._run_training(fold=True)
+    np.testing.assert_allclose(f_logits, logits, rtol=0, atol=_TOLERANCE)
+    self.assertAlmostEqual(f_loss, loss, delta=_TOLERANCE)
+    self.assertEqual(sorted(gradients), sorted(f_gradients))
+    for name, gradient in gradients.items():
+      scale = max(1.0, np.abs(gradient).max())
+      np.testing.assert_allclose(f_gradients[name] / scale, gradient / scale,
+                                 rtol=0, atol=1e-3, err_msg=name)
+    for name, value in moving.items():
+      np.testing.assert_allclose(f_moving[name], value, rtol=1e-5, atol=1e-5,
+                                 err_msg=name)
+
+  def test_training_fold_switches_to_moving_statistics(self):
+    batch_logits = self._run_training(fold=False)[0]
+    before = self._run_training(fold=True, freeze_bn_delay=5,
+                                global_step=4)[0]
+    np.testing.assert_allclose(before, batch_logits, rtol=0, atol=_TOLERANCE)
+    after = self._run_training(fold=True, freeze_bn_delay=5,
+                               global_step=5)[0]
+    (eval_logits, _), _ = self._eval_logits(fold=False)
+    np.testing.assert_allclose(after, eval_logits, rtol=0, atol=_TOLERANCE)
+    self.assertGreater(np.abs(eval_logits - batch_logits).max(), 10 *
+                       _TOLERANCE)
+
+  def test_eval_fold_refuses_training_mode_batch_norm(self):
+    graph = tf.Graph()
+    with graph.as_default():
+      images = tf.placeholder(tf.float32, self.images.shape)
+      test_util.build_model(images, is_training=True)
+      with self.assertRaisesRegex(ValueError, 'training mode'):
+        fold_batch_norms.FoldBatchNorms(graph, is_training=False)
+
+
+class SmallGraphFoldTest(parameterized.TestCase):
+  """Layer kinds MobileNet does not have, built directly on tf.nn."""
+
+  def _build(self, kind, training, with_gamma, with_bias, rng):
+    """x -> layer [-> bias] -> fused batch norm -> relu; returns tensors."""
+    channels_in = 3
+    x = tf.placeholder(tf.float32, [4, 6, 6, channels_in], name='x')
+
+    def variable(name, value, trainable=True):
+      return tf.get_variable(name, initializer=value.astype(np.float32),
+                             trainable=trainable, use_resource=True)
+
+    if kind == 'conv':
+      out = 5
+      w = variable('weights', rng.normal(size=[3, 3, channels_in, out]))
+      y = tf.nn.conv2d(x, w, [1, 1, 1, 1], 'SAME')
+    elif kind == 'depthwise':
+      out = channels_in * 2
+      w = variable('weights', rng.normal(size=[3, 3, channels_in, 2]))
+      y = tf.nn.depthwise_conv2d(x, w, [1, 2, 2, 1], 'SAME')
+    else:
+      out = 7
+      flat = tf.reshape(x, [4, -1])
+      if kind == 'matmul':
+        w = variable('weights', rng.normal(size=[6 * 6 * 3, out]) * 0.1)
+        y = tf.matmul(flat, w)
+      else:  # matmul_transposed
+        w = variable('weights', rng.normal(size=[out, 6 * 6 * 3]) * 0.1)
+        y = tf.matmul(flat, w, transpose_b=True)
+    if with_bias:
+      y = tf.nn.bias_add(y, variable('biases', rng.normal(size=[out])))
+    rank = y.shape.ndims
+    if rank == 2:
+      y = tf.reshape(y, [-1, 1, 1, out])
+    gamma = (variable('gamma', rng.uniform(0.5, 2, size=[out]))
+             if with_gamma else tf.ones([out]))
+    beta = variable('beta', rng.normal(size=[out]))
+    moving_mean = variable('moving_mean', rng.normal(size=[out]), False)
+    moving_variance = variable('moving_variance',
+                               rng.uniform(0.5, 2, size=[out]), False)
+    if training:
+      # As tf.nn.fused_batch_norm is used by hand: empty mean and variance
+      # inputs, and moving averages updated from the batch statistics.
+      y, mean, variance = tf.nn.fused_batch_norm(
+          y, gamma, beta, epsilon=0.001, is_training=True)
+      updates = [moving_mean.assign_sub(0.5 * (moving_mean - mean)),
+                 moving_variance.assign_sub(0.5 * (moving_variance -
+                                                   variance))]
+    else:
+      y, _, _ = tf.nn.fused_batch_norm(
+          y, gamma, beta, mean=moving_mean, variance=moving_variance,
+          epsilon=0.001, is_training=False)
+      updates = []
+    if rank == 2:
+      y = tf.reshape(y, [-1, out])
+    y = tf.nn.relu(y, name='output')
+    loss = tf.reduce_sum(tf.square(y))
+    return x, y, loss, updates
+
+  def _run(self, kind, training, with_gamma, with_bias, fold,
+           freeze_bn_delay=None, global_step=0):
+    graph = tf.Graph()
+    with graph.as_default():
+      x, y, loss, updates = self._build(kind, training, with_gamma,
+                                        with_bias, np.random.RandomState(0))
+      if fold:
+        folded = fold_batch_norms.FoldBatchNorms(
+            graph, is_training=training,
+            freeze_batch_norm_delay=freeze_bn_delay)
+        self.assertLen(folded, 1)
+      variables = tf.trainable_variables()
+      gradients = tf.gradients(loss, variables)
+      step = tf.train.get_or_create_global_step()
+      with test_util.session(graph) as sess:
+        sess.run(tf.global_variables_initializer())
+        step.load(global_step, sess)
+        feed = {x: np.random.RandomState(1).normal(size=x.shape.as_list())}
+        result = sess.run([y] + gradients, feed)
+        sess.run(updates, feed)
+        moving = sess.run([v for v in tf.global_variables()
+                           if 'moving' in v.op.name])
+    return result, moving
+
+  @parameterized.product(
+      kind=['conv', 'depthwise', 'matmul', 'matmul_transposed'],
+      training=[False, True],
+      with_gamma=[False, True],
+      with_bias=[False, True])
+  def test_fold_matches_unfolded(self, kind, training, with_gamma,
+                                 with_bias):
+    expected, moving = self._run(kind, training, with_gamma, with_bias,
+                                 fold=False)
+    actual, f_moving = self._run(kind, training, with_gamma, with_bias,
+                                 fold=True)
+    self.assertGreater(np.abs(expected[0]).max(), 0.1)
+    for want, got in zip(expected + moving, actual + f_moving):
+      scale = max(1.0, np.abs(want).max())
+      np.testing.assert_allclose(got / scale, want / scale, rtol=0,
+                                 atol=_TOLERANCE)
+
+  @parameterized.parameters('conv', 'depthwise', 'matmul')
+  def test_freeze_uses_moving_statistics(self, kind):
+    eval_output = self._run(kind, False, True, True, fold=False)[0][0]
+    frozen = self._run(kind, True, True, True, fold=True, freeze_bn_delay=3,
+                       global_step=3)[0][0]
+    np.testing.assert_allclose(frozen, eval_output, rtol=0, atol=_TOLERANCE)
+    batch_output = self._run(kind, True, True, True, fold=False)[0][0]
+    not_yet = self._run(kind, True, True, True, fold=True, freeze_bn_delay=3,
+                        global_step=2)[0][0]
+    np.testing.assert_allclose(not_yet, batch_output, rtol=0,
+                               atol=_TOLERANCE)
+
+
+if __name__ == '__main__':
+  absltest.main()

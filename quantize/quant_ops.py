@@ -1,0 +1,82 @@
+"""Fake-quant nodes with range variables named the way contrib named them.
+
+tensorflow-model-optimization's graph-mode quant ops (LastValueQuantize,
+MovingAvgQuantize) do the work; they take the min/max variables from the
+caller. This adapter creates those variables as `<var_scope>/min` and
+`<var_scope>/max` (e.g. MobilenetV1/Conv2d_0/act_quant/min), the names in the
+published _quant checkpoints, and puts the quantization ops in `op_scope`,
+next to the layer's own ops.
+"""
+
+import tensorflow.compat.v1 as tf
+from tensorflow_model_optimization.python.core.quantization.keras import (
+    quant_ops as tfmot_quant_ops)
+
+from quantize import common
+
+# contrib started every range at [-6, 6]: the moving averages then move it
+# to the data, and last-value ranges are overwritten at the first step.
+INIT_MIN = -6.0
+INIT_MAX = 6.0
+
+
+def _range_variable(graph, var_scope, name, initial_value, collections):
+  full_name = '%s/%s' % (var_scope, name)
+  try:
+    graph.get_operation_by_name(full_name)
+  except KeyError:
+    pass
+  else:
+    raise ValueError('%s already exists: the layer is already quantized' %
+                     full_name)
+  with common.absolute_name_scope(graph, var_scope):
+    variable = tf.Variable(
+        initial_value, name=name, trainable=False, dtype=tf.float32,
+        collections=collections, use_resource=True)
+  if variable.op.name != full_name:
+    raise ValueError('could not create range variable %s (got %s)' %
+                     (full_name, variable.op.name))
+  return variable
+
+
+def range_variables(graph, var_scope, vars_collection):
+  """The [min, max] variables of one quantizer, initialised to [-6, 6]."""
+  collections = [tf.GraphKeys.GLOBAL_VARIABLES]
+  if vars_collection:
+    collections.append(vars_collection)
+  return (_range_variable(graph, var_scope, 'min', INIT_MIN, collections),
+          _range_variable(graph, var_scope, 'max', INIT_MAX, collections))
+
+
+def last_value_quantize(inputs, var_scope, op_scope, is_training, num_bits,
+                        narrow_range=True, symmetric=True,
+                        vars_collection=tf.GraphKeys.MOVING_AVERAGE_VARIABLES):
+  """Fake-quantizes with the range of the current value (for weights).
+
+  In training graphs each step stores the value's range in the variables;
+  eval graphs read the stored range.
+  """
+  graph = inputs.graph
+  min_var, max_var = range_variables(graph, var_scope, vars_collection)
+  with graph.as_default():
+    return tfmot_quant_ops.LastValueQuantize(
+        inputs, min_var, max_var, per_channel=False,
+        name_prefix=op_scope + '/', is_training=is_training,
+        num_bits=num_bits, narrow_range=narrow_range, symmetric=symmetric)
+
+
+def moving_avg_quantize(inputs, var_scope, op_scope, is_training, num_bits,
+                        ema_decay=0.999, narrow_range=False, symmetric=False,
+                        vars_collection=tf.GraphKeys.MOVING_AVERAGE_VARIABLES):
+  """Fake-quantizes with an exponential moving average of the value's range.
+
+  For activations: training graphs update the averages every step, eval
+  graphs read them.
+  """
+  graph = inputs.graph
+  min_var, max_var = range_variables(graph, var_scope, vars_collection)
+  with graph.as_default():
+    return tfmot_quant_ops.MovingAvgQuantize(
+        inputs, min_var, max_var, per_channel=False, ema_decay=ema_decay,
+        name_prefix=op_scope + '/', is_training=is_training,
+        num_bits=num_bits, narrow_range=narrow_range, symmetric=symmetric)

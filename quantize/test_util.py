@@ -1,0 +1,128 @@
+"""Tiny MobileNet v1 graphs, checkpoints and sessions for the rewrite tests.
+
+Tests use depth multiplier 0.25, 32 px images and 10 classes; sessions use
+one thread each, since two test jobs share two cores.
+"""
+
+import os
+
+from third_party import tf_slim_compat  # pylint: disable=unused-import
+
+import numpy as np
+import tensorflow.compat.v1 as tf
+import tf_slim as slim
+
+import mobilenet_v1
+import model_builder
+
+DEPTH_MULTIPLIER = 0.25
+IMAGE_SIZE = 32
+NUM_CLASSES = 10
+BATCH_SIZE = 8
+
+
+def session(graph):
+  config = tf.ConfigProto(intra_op_parallelism_threads=1,
+                          inter_op_parallelism_threads=1)
+  return tf.Session(graph=graph, config=config)
+
+
+def random_images(seed, batch_size=BATCH_SIZE, image_size=IMAGE_SIZE):
+  """Images in [-1, 1], the range the MobileNet preprocessing produces."""
+  rng = np.random.RandomState(seed)
+  return rng.uniform(-1, 1, [batch_size, image_size, image_size, 3]).astype(
+      np.float32)
+
+
+def random_labels(seed, batch_size=BATCH_SIZE, num_classes=NUM_CLASSES):
+  return np.random.RandomState(seed).randint(0, num_classes, [batch_size])
+
+
+def build_model(images, is_training, batch_norm_decay=None,
+                dropout_keep_prob=0.999):
+  """MobileNet v1 as model_builder builds it, or with a faster BN decay.
+
+  A small batch_norm_decay makes the moving statistics follow the data
+  within a few steps, so folding tests see non-trivial moving averages.
+  """
+  if batch_norm_decay is None:
+    return model_builder.build_classifier(
+        images, NUM_CLASSES, DEPTH_MULTIPLIER, is_training=is_training,
+        dropout_keep_prob=dropout_keep_prob)
+  with slim.arg_scope(mobilenet_v1.mobilenet_v1_arg_scope(
+      is_training=is_training, batch_norm_decay=batch_norm_decay)):
+    return mobilenet_v1.mobilenet_v1(
+        images, num_classes=NUM_CLASSES, is_training=is_training,
+        depth_multiplier=DEPTH_MULTIPLIER,
+        dropout_keep_prob=dropout_keep_prob)
+
+
+def add_loss(logits, labels):
+  one_hot = tf.one_hot(labels, NUM_CLASSES)
+  tf.losses.softmax_cross_entropy(one_hot, logits)
+  return tf.losses.get_total_loss()
+
+
+def train_op(loss, learning_rate=0.01):
+  """Momentum SGD that also runs the batch-norm updates and the step."""
+  optimizer = tf.train.MomentumOptimizer(learning_rate, 0.9)
+  update_ops = tf.get_collection(tf.GraphKeys.UPDATE_OPS)
+  with tf.control_dependencies(update_ops):
+    return optimizer.minimize(loss,
+                              global_step=tf.train.get_or_create_global_step())
+
+
+def float_checkpoint(directory, steps=4, seed=0):
+  """Trains the float model a few steps (BN decay 0.5) and saves it.
+
+  Returns the checkpoint path; the moving means and variances in it are far
+  from their initial 0 and 1.
+  """
+  graph = tf.Graph()
+  with graph.as_default():
+    tf.set_random_seed(seed)
+    images = tf.placeholder(tf.float32,
+                            [BATCH_SIZE, IMAGE_SIZE, IMAGE_SIZE, 3])
+    labels = tf.placeholder(tf.int64, [BATCH_SIZE])
+    logits, _ = build_model(images, is_training=True, batch_norm_decay=0.5)
+    step = train_op(add_loss(logits, labels))
+    saver = tf.train.Saver()
+    with session(graph) as sess:
+      sess.run(tf.global_variables_initializer())
+      for i in range(steps):
+        sess.run(step, {images: random_images(seed + i),
+                        labels: random_labels(seed + i)})
+      return saver.save(sess, os.path.join(directory, 'float.ckpt'))
+
+
+def restore_available(sess, checkpoint):
+  """Restores the graph's global variables that the checkpoint has.
+
+  Returns the names of the variables the checkpoint does not have (they
+  keep their initial values).
+  """
+  in_checkpoint = {name for name, _ in tf.train.list_variables(checkpoint)}
+  variables = tf.global_variables()
+  restorable = [v for v in variables if v.op.name in in_checkpoint]
+  missing = sorted(v.op.name for v in variables
+                   if v.op.name not in in_checkpoint)
+  sess.run(tf.global_variables_initializer())
+  tf.train.Saver(restorable).restore(sess, checkpoint)
+  return missing
+
+
+def template_images(num_images, seed, noise=0.3):
+  """A small learnable set: one blocky random template per class, plus noise.
+
+  Returns float images in [-1, 1] and their int labels; the templates are
+  the same for every seed, so sets of different seeds share the classes.
+  """
+  templates = np.random.RandomState(1234).uniform(
+      -1, 1, [NUM_CLASSES, IMAGE_SIZE // 4, IMAGE_SIZE // 4, 3])
+  templates = np.repeat(np.repeat(templates, 4, axis=1), 4, axis=2)
+  rng = np.random.RandomState(seed)
+  labels = rng.randint(0, NUM_CLASSES, num_images)
+  images = ((1 - noise) * templates[labels] +
+            noise * rng.uniform(-1, 1, [num_images, IMAGE_SIZE, IMAGE_SIZE,
+                                        3]))
+  return np.clip(images, -1, 1).astype(np.float32), labels
