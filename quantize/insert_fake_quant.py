@@ -160,7 +160,7 @@ class _Inserter(object):
   def _finish(self, tensor, quantized, consumers, op_scope, var_scope):
     if self._quant_enabled is not None:
       with common.absolute_name_scope(self._graph, op_scope):
-        quantized = common.select(self._quant_enabled, quantized, tensor,
+        quantized = common.switch(self._quant_enabled, quantized, tensor,
                                   name='delayed_quant')
     common.reroute(tensor, quantized, consumers)
     self.quantized.add(quantized.name)
@@ -181,6 +181,12 @@ class _Inserter(object):
     if _is_quantized(tensor, self.quantized):
       return None
     consumers = list(tensor.consumers())
+    if not consumers:
+      # Nothing reads it (a graph output): the quantizer would be dead, and
+      # the converter would leave this tensor in float.
+      logging.warning('%s has no consumers; its %s learns a range but does '
+                      'not quantize anything: end the graph with an op that '
+                      'reads it', tensor.name, name)
     var_scope = common.join_scope(var_scope, name)
     op_scope = common.join_scope(op_scope, name)
     quantized = quant_ops.moving_avg_quantize(
