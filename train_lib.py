@@ -308,7 +308,7 @@ def train(config):
         config.log_every_n_steps, config.number_of_steps)
     hooks = [progress]
     if config.number_of_steps:
-      hooks.append(tf.train.StopAtStepHook(last_step=config.number_of_steps))
+      hooks.append(training_hooks.StopAtStepHook(config.number_of_steps))
     sess_config = session_config(config.num_threads, config.task, distributed)
     if config.is_chief:
       if config.save_summaries_secs:

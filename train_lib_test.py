@@ -124,6 +124,12 @@ class TrainTest(tf.test.TestCase):
     self.assertEqual(resumed.global_step, 5)
     self.assertEqual(checkpoint_compat.checkpoint_global_step(
         resumed.checkpoint), 5)
+    # Once more: the target is reached, so not a single step more.
+    again = train_lib.train(util.tiny_train_config(
+        quant_dir, quantize=True, number_of_steps=5))
+    self.assertEqual(again.global_step, 5)
+    self.assertEqual(checkpoint_compat.checkpoint_global_step(
+        checkpoint_compat.latest_checkpoint(quant_dir)), 5)
 
   def test_fine_tune_checkpoint_that_does_not_fit(self):
     float_dir = util.new_dir('fit_float')

@@ -74,6 +74,39 @@ class ProgressHook(tf.train.SessionRunHook):
                  '  ETA %s' % format_eta(eta) if self._last_step else '')
 
 
+class StopAtStepHook(tf.train.SessionRunHook):
+  """Stops once the global step reaches last_step, checked before any step.
+
+  tf.train.StopAtStepHook only checks after a step, so a finished run
+  started again would train (and checkpoint) one step past its target.
+  """
+
+  def __init__(self, last_step):
+    self._last_step = int(last_step)
+    self._global_step = None
+
+  def begin(self):
+    self._global_step = tf.train.get_global_step()
+
+  def after_create_session(self, session, coord):
+    step = int(session.run(self._global_step))
+    if step >= self._last_step:
+      logging.info('global step %d already reached --number_of_steps=%d',
+                   step, self._last_step)
+      coord.request_stop()
+
+  def before_run(self, run_context):
+    del run_context
+    return tf.train.SessionRunArgs(self._global_step)
+
+  def after_run(self, run_context, run_values):
+    if int(run_values.results) + 1 >= self._last_step:
+      # Read again: with several workers the fetched value may be stale.
+      step = int(run_context.session.run(self._global_step))
+      if step >= self._last_step:
+        run_context.request_stop()
+
+
 class WorkerSessionCreator(tf.train.SessionCreator):
   """A non-chief worker's session, polling for the chief's init every second.
 
