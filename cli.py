@@ -26,6 +26,7 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '1')
 MIN_IMAGE_SIZE = 32
 EXIT_BAD_INPUT = 2
 EXIT_JOB_FAILED = 3
+EXIT_INTERRUPTED = 130
 
 
 class BadInputError(ValueError):
@@ -146,5 +147,8 @@ def run(main):
       report_error(e, EXIT_BAD_INPUT)
     except JobFailedError as e:
       report_error(e, EXIT_JOB_FAILED)
+    except KeyboardInterrupt:
+      report_error('interrupted (checkpoints already written are kept; run '
+                   'the same command to resume)', EXIT_INTERRUPTED)
 
   app.run(guarded_main)
