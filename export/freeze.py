@@ -82,6 +82,12 @@ def write_graph_def(graph_def, path):
   write_bytes(graph_def.SerializeToString(), path)
 
 
+def _umask():
+  mask = os.umask(0)
+  os.umask(mask)
+  return mask
+
+
 def write_bytes(data, path):
   """Writes `data` to `path` atomically (temporary file, then rename)."""
   directory = os.path.dirname(os.path.abspath(path))
@@ -91,6 +97,8 @@ def write_bytes(data, path):
   try:
     with os.fdopen(fd, 'wb') as f:
       f.write(data)
+    # mkstemp makes the file private; give it the usual permissions.
+    os.chmod(temp_path, 0o666 & ~_umask())
     os.replace(temp_path, path)
   except BaseException:
     if os.path.exists(temp_path):

@@ -1,0 +1,292 @@
+"""Bundles from tiny trained checkpoints: names, contents, restore, failures."""
+
+import glob
+import os
+import signal
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+
+from absl.testing import absltest
+from ai_edge_litert.interpreter import Interpreter
+import numpy as np
+import tensorflow.compat.v1 as tf
+from google.protobuf import text_format
+
+import cli
+import model_builder
+import variants
+from export import bundle
+from export import checks
+from export import info
+from export import test_checkpoints
+from tools import graph_stats
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEPTH = test_checkpoints.DEPTH_MULTIPLIER
+CLASSES = test_checkpoints.NUM_CLASSES
+
+
+def _predict(graph, sess, image):
+  return sess.run(graph.get_tensor_by_name(variants.OUTPUT_NODE + ':0'),
+                  {graph.get_tensor_by_name(variants.INPUT_NODE + ':0'):
+                   image})
+
+
+def _reference(checkpoint, image_size, quantize, image):
+  """The model of a training checkpoint, built and restored afresh."""
+  graph = model_builder.build_inference_graph(DEPTH, image_size, CLASSES,
+                                              quantize)
+  with graph.as_default():
+    saver = tf.train.Saver()
+  with tf.Session(graph=graph) as sess:
+    saver.restore(sess, checkpoint)
+    return _predict(graph, sess, image)
+
+
+def _extract(archive):
+  directory = tempfile.mkdtemp(dir=test_checkpoints.test_tmpdir())
+  with tarfile.open(archive) as tar:
+    names = tar.getnames()
+    tar.extractall(directory)
+  return directory, names
+
+
+def _new_dir(prefix):
+  return tempfile.mkdtemp(prefix=prefix, dir=test_checkpoints.test_tmpdir())
+
+
+class BundleTest(absltest.TestCase):
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.float_checkpoint, cls.quant_checkpoint = (
+        test_checkpoints.float_and_quant(_new_dir('checkpoints.')))
+    # The float model exported at 64 px (weights do not depend on the size).
+    cls.float_out = _new_dir('float_out.')
+    cls.float_result = bundle.export_bundle(
+        os.path.dirname(cls.float_checkpoint), cls.float_out,
+        depth_multiplier=DEPTH, image_size=64, num_threads=1)
+    cls.quant_out = _new_dir('quant_out.')
+    cls.quant_result = bundle.export_bundle(
+        cls.quant_checkpoint, cls.quant_out, depth_multiplier=DEPTH,
+        image_size=32, quantize=True, num_threads=1)
+
+  def _check_layout(self, result, out, name, image_size, quantized):
+    self.assertEqual(result.name, name)
+    self.assertEqual(os.listdir(out), [name + '.tgz'])
+    self.assertEqual(result.archive, os.path.join(out, name + '.tgz'))
+    self.assertEqual(result.sha256, bundle.sha256_of(result.archive))
+    directory, names = _extract(result.archive)
+    self.assertCountEqual(names, [
+        name + '.ckpt.data-00000-of-00001', name + '.ckpt.index',
+        name + '.ckpt.meta', name + '_eval.pbtxt', name + '_frozen.pb',
+        name + '_info.txt', name + '.tflite'])
+    self.assertCountEqual(names, bundle.members(name))
+    with open(os.path.join(directory, name + '_info.txt')) as f:
+      text = f.read()
+    facts = info.read_info(text)
+    self.assertEqual(facts, info.Info(name, DEPTH, image_size, CLASSES,
+                                      quantized))
+    values = info.parse_info(text)
+    graph = model_builder.build_inference_graph(DEPTH, image_size, CLASSES,
+                                                quantize=False)
+    self.assertEqual(int(values[info.MACS]), graph_stats.graph_macs(graph))
+    self.assertEqual(int(values[info.PARAMETERS]),
+                     graph_stats.graph_params(graph))
+    self.assertEqual(int(values[info.MACS]), result.macs)
+    self.assertIn('[1, %d, %d, 3]' % (image_size, image_size),
+                  values[info.INPUT])
+    self.assertIn(variants.OUTPUT_NODE, values[info.OUTPUT])
+    self.assertIn('[-1, 1]', values[info.NORMALIZATION])
+    return directory
+
+  def _frozen(self, directory, name):
+    graph_def = tf.GraphDef()
+    with open(os.path.join(directory, name + '_frozen.pb'), 'rb') as f:
+      graph_def.ParseFromString(f.read())
+    return graph_def
+
+  def _check_restores(self, directory, name, image_size, quantize,
+                      checkpoint):
+    """The bundle's checkpoint: by its meta graph, and into a fresh graph."""
+    image = checks.to_float_input(checks.check_images(image_size, 1)[0])
+    expected = _reference(checkpoint, image_size, quantize, image)
+    prefix = os.path.join(directory, name + '.ckpt')
+    graph = tf.Graph()
+    with graph.as_default():
+      saver = tf.train.import_meta_graph(prefix + '.meta')
+      with tf.Session(graph=graph) as sess:
+        saver.restore(sess, prefix)
+        np.testing.assert_allclose(_predict(graph, sess, image), expected,
+                                   atol=1e-6)
+    np.testing.assert_allclose(
+        _reference(prefix, image_size, quantize, image), expected, atol=1e-6)
+    # The eval graph text is the graph the checkpoint belongs to.
+    with open(os.path.join(directory, name + '_eval.pbtxt')) as f:
+      eval_graph = text_format.Parse(f.read(), tf.GraphDef())
+    ops = {node.name: node for node in eval_graph.node}
+    self.assertEqual(ops[variants.INPUT_NODE].op, 'Placeholder')
+    self.assertIn(variants.OUTPUT_NODE, ops)
+    return expected
+
+  def test_float_bundle(self):
+    name = 'mobilenet_v1_0.25_64'
+    directory = self._check_layout(self.float_result, self.float_out, name, 64,
+                                   False)
+    expected = self._check_restores(directory, name, 64, False,
+                                    self.float_checkpoint)
+    frozen = self._frozen(directory, name)
+    self.assertEmpty([n.name for n in frozen.node
+                      if n.op in ('VarHandleOp', 'VariableV2')])
+    [placeholder] = [n for n in frozen.node if n.op == 'Placeholder']
+    self.assertEqual(placeholder.name, variants.INPUT_NODE)
+    self.assertEqual([d.size for d in placeholder.attr['shape'].shape.dim],
+                     [1, 64, 64, 3])
+    interpreter = Interpreter(model_path=os.path.join(directory,
+                                                      name + '.tflite'))
+    interpreter.allocate_tensors()
+    [detail] = interpreter.get_input_details()
+    self.assertEqual(detail['dtype'], np.float32)
+    self.assertEqual(list(detail['shape']), [1, 64, 64, 3])
+    image = checks.to_float_input(checks.check_images(64, 1)[0])
+    interpreter.set_tensor(detail['index'], image)
+    interpreter.invoke()
+    np.testing.assert_allclose(
+        interpreter.get_tensor(interpreter.get_output_details()[0]['index']),
+        expected, atol=1e-4)
+    self.assertEqual(self.float_result.global_step, 3)
+    self.assertIsNone(self.float_result.uint8_size_ratio)
+
+  def test_quant_bundle(self):
+    name = 'mobilenet_v1_0.25_32_quant'
+    directory = self._check_layout(self.quant_result, self.quant_out, name, 32,
+                                   True)
+    self._check_restores(directory, name, 32, True, self.quant_checkpoint)
+    frozen = self._frozen(directory, name)
+    self.assertGreater(len([n for n in frozen.node
+                            if n.op == 'FakeQuantWithMinMaxVars']), 50)
+    interpreter = Interpreter(model_path=os.path.join(directory,
+                                                      name + '.tflite'))
+    interpreter.allocate_tensors()
+    [detail] = interpreter.get_input_details()
+    self.assertEqual(detail['dtype'], np.uint8)
+    self.assertEqual(detail['quantization'], (1 / 128, 128))
+    self.assertEqual(interpreter.get_output_details()[0]['dtype'], np.uint8)
+    # The learned ranges travel with the bundle's checkpoint.
+    source = tf.train.load_checkpoint(self.quant_checkpoint)
+    shipped = tf.train.load_checkpoint(os.path.join(directory,
+                                                    name + '.ckpt'))
+    ranges = [n for n, _ in tf.train.list_variables(self.quant_checkpoint)
+              if bundle.is_quant_range(n)]
+    self.assertLen(ranges, 4 * 28)
+    moved = 0
+    for range_name in ranges:
+      self.assertEqual(shipped.get_tensor(range_name),
+                       source.get_tensor(range_name))
+      moved += abs(abs(float(source.get_tensor(range_name))) - 6) > 1e-4
+    self.assertEqual(moved, len(ranges))
+    self.assertLessEqual(self.quant_result.max_layer_steps,
+                         checks.MAX_QUANTIZATION_STEPS)
+    self.assertLess(self.quant_result.uint8_size_ratio, 0.35)
+
+  def test_checkpoint_mismatches_are_one_line_errors(self):
+    out = _new_dir('refused.')
+    with self.assertRaisesRegex(cli.BadInputError,
+                                '--quantize needs a checkpoint trained with '
+                                '--quantize.*float checkpoint'):
+      bundle.export_bundle(self.float_checkpoint, out, depth_multiplier=DEPTH,
+                           image_size=32, quantize=True)
+    with self.assertRaisesRegex(cli.BadInputError, 'export it with --quantize'):
+      bundle.export_bundle(self.quant_checkpoint, out, depth_multiplier=DEPTH,
+                           image_size=32)
+    with self.assertRaisesRegex(cli.BadInputError,
+                                '--num_classes 1001 does not fit.*10 classes'):
+      bundle.export_bundle(self.float_checkpoint, out, depth_multiplier=DEPTH,
+                           image_size=32, num_classes=1001)
+    with self.assertRaisesRegex(cli.BadInputError, 'does not fit the model'):
+      bundle.export_bundle(self.float_checkpoint, out, depth_multiplier=0.5,
+                           image_size=32)
+    with self.assertRaisesRegex(cli.BadInputError, 'does not exist'):
+      bundle.export_bundle(os.path.join(out, 'nothing'), out)
+    self.assertEqual(os.listdir(out), [])
+
+  def test_failed_check_leaves_nothing(self):
+    out = os.path.join(_new_dir('failed.'), 'bundles')
+    original = bundle._convert  # pylint: disable=protected-access
+
+    def corrupted(frozen, quantize):
+      model = bytearray(original(frozen, quantize))
+      test_checkpoints.corrupt_largest_constant(model)
+      return bytes(model)
+
+    bundle._convert = corrupted  # pylint: disable=protected-access
+    try:
+      with self.assertRaisesRegex(checks.CheckFailedError,
+                                  'disagrees with the frozen graph'):
+        bundle.export_bundle(self.quant_checkpoint, out,
+                             depth_multiplier=DEPTH, image_size=32,
+                             quantize=True)
+    finally:
+      bundle._convert = original  # pylint: disable=protected-access
+    self.assertFalse(os.path.exists(out))
+
+  def test_exception_while_archiving_leaves_nothing(self):
+    out = _new_dir('interrupted.')
+    original = bundle.write_archive
+    staged = []
+
+    def half_written(directory, name, path):
+      with open(path, 'wb') as f:
+        f.write(b'\x1f\x8b partial')
+      staged.append(directory)
+      raise KeyboardInterrupt  # As if the user pressed Ctrl-C here.
+
+    bundle.write_archive = half_written
+    try:
+      with self.assertRaises(KeyboardInterrupt):
+        bundle.export_bundle(self.float_checkpoint, out,
+                             depth_multiplier=DEPTH, image_size=32)
+    finally:
+      bundle.write_archive = original
+    self.assertEqual(os.listdir(out), [])
+    self.assertFalse(os.path.exists(staged[0]))
+
+  def test_killed_export_leaves_nothing(self):
+    out = _new_dir('killed.')
+    temp = _new_dir('tmp.')
+    env = dict(os.environ, TMPDIR=temp, PYTHONPATH=ROOT)
+    process = subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, 'tools', 'export_bundle.py'),
+         '--checkpoint=' + self.quant_checkpoint, '--quantize',
+         '--depth_multiplier=0.25', '--image_size=32', '--output_dir=' + out,
+         '--num_threads=1'], env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    # Wait until the .tflite is staged (a late step), then SIGKILL.
+    deadline = time.time() + 120
+    staged = []
+    while not staged and time.time() < deadline:
+      staged = glob.glob(os.path.join(temp, 'export_bundle.*', '*.tflite'))
+      time.sleep(0.01)
+    self.assertIsNone(process.poll(), 'the export ended before the kill')
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    self.assertTrue(staged)
+    self.assertEqual(os.listdir(out), [])
+
+  def test_partial_copy_of_a_dead_export_is_removed(self):
+    out = _new_dir('partials.')
+    target = os.path.join(out, 'm.tgz')
+    dead = subprocess.Popen([sys.executable, '-c', 'pass'])
+    dead.wait()
+    stale = os.path.join(out, '.m.tgz.partial-%d' % dead.pid)
+    open(stale, 'wb').close()
+    bundle._remove_stale_partials(target)  # pylint: disable=protected-access
+    self.assertEqual(os.listdir(out), [])
+
+
+if __name__ == '__main__':
+  absltest.main()

@@ -1,0 +1,363 @@
+"""Export-time checks: the .tflite computes what the frozen graph computes.
+
+Each bundle's TensorFlow Lite model is run with the LiteRT interpreter on a
+few fixed inputs and compared with its frozen graph; a failed check fails the
+export (CheckFailedError).
+
+Float models: the whole model, as a user runs it (default CPU path,
+XNNPACK): the same top-1 class and every probability within 1e-4. A top-1
+that differs only where the frozen graph's two best probabilities are
+within that tolerance of each other (a tie) is not a disagreement.
+
+uint8 models: every quantized tensor within two quantization steps. The
+check is made layer by layer: each TFLite operation's output is compared
+with what the frozen fake-quant graph computes for that operation from the
+TFLite model's own input to it (the graph is fed the TFLite tensors), so the
+weights, biases, ranges and input statistics of every layer are checked,
+the softmax output included (in steps of its 1/256 output scale). End to
+end the two are not comparable step for step: the integer model rounds
+biases to int32 and requantizes in fixed point, which the float graph does
+not model, and one-step differences in early layers grow over MobileNet's
+28 layers (measured on the demo's quantized digits model: each layer within
+1 step, yet the softmax output up to 38 steps apart on noise images and 14
+on digits; XNNPACK and TFLite's own kernels differ from each other by up to
+9 steps end to end for the same reason). The end-to-end figures (largest
+difference in output steps, top-1 agreement) are measured with the default
+CPU path and reported, not enforced.
+
+The inputs are exactly representable in both models: uint8 images q and the
+float images (q - 128) / 128 they stand for (smooth random colour fields and
+pixel noise, fixed seeds).
+
+Size: a uint8 model must be at most 30 % of the float model of the same
+checkpoint. The rule is enforced at input size >= 224, as specified: the
+weights do not depend on the input size, but the release rule is stated for
+the 224 models; the ratio is measured and reported at every size.
+"""
+
+import collections
+
+from ai_edge_litert import interpreter as litert
+import numpy as np
+import tensorflow.compat.v1 as tf
+
+import cli
+import variants
+
+PROBABILITY_TOLERANCE = 1e-4
+MAX_QUANTIZATION_STEPS = 2
+MAX_UINT8_SIZE_RATIO = 0.30
+SIZE_CHECK_MIN_IMAGE_SIZE = 224
+NUM_INPUTS = 4
+INPUT_MEAN = 128.0
+INPUT_STD = 128.0
+# Operations that only move data: their output is their input, same scale.
+_PASS_THROUGH_OPS = ('RESHAPE', 'SQUEEZE')
+
+ParityReport = collections.namedtuple('ParityReport', [
+    'kind',                 # 'float' or 'uint8'
+    'num_inputs',
+    'top1_agreement',       # inputs whose top-1 agreed (end to end)
+    'max_abs_difference',   # largest |tflite - frozen| probability, end to end
+    'max_output_steps',     # uint8: the same in output steps; float: None
+    'max_layer_steps',      # uint8: worst layer, in steps; float: None
+    'layers_checked',       # uint8: TFLite operations compared; float: None
+])
+
+
+class CheckFailedError(cli.JobFailedError):
+  """An exported model failed a check; the message names the check."""
+
+
+def describe(report):
+  """One line for logs and the info file."""
+  if report.kind == 'float':
+    return ('float: top-1 agreed on %d/%d inputs, probabilities within %.2g '
+            '(limit %g)' % (report.top1_agreement, report.num_inputs,
+                            report.max_abs_difference, PROBABILITY_TOLERANCE))
+  return ('uint8: %d operations each within %g quantization steps of the '
+          'frozen graph (limit %d) on %d inputs; end to end %.4g output steps '
+          'apart at most, top-1 agreed on %d/%d' % (
+              report.layers_checked, report.max_layer_steps,
+              MAX_QUANTIZATION_STEPS, report.num_inputs,
+              report.max_output_steps, report.top1_agreement,
+              report.num_inputs))
+
+
+def check_images(image_size, num_inputs=NUM_INPUTS, seed=0):
+  """Fixed uint8 images [num_inputs, 1, H, W, 3]: smooth fields and noise."""
+  rng = np.random.RandomState(seed)
+  images = []
+  for index in range(num_inputs):
+    if index % 2 == 0:
+      # A smooth colour field: a coarse random grid, bilinearly upsampled.
+      cells = 2 + index
+      grid = rng.uniform(0, 255, [cells, cells, 3])
+      image = np.round(_upsample(grid, image_size))[None]
+    else:
+      image = rng.randint(0, 256, [1, image_size, image_size, 3])
+    images.append(image.astype(np.uint8))
+  return np.stack(images)
+
+
+def _upsample(grid, size):
+  """Bilinear interpolation of a [c, c, 3] grid to [size, size, 3]."""
+  positions = np.linspace(0, grid.shape[0] - 1, size)
+  low = np.floor(positions).astype(int)
+  high = np.minimum(low + 1, grid.shape[0] - 1)
+  weight = (positions - low)[:, None, None]
+  rows = grid[low] * (1 - weight) + grid[high] * weight
+  weight = weight.reshape(1, size, 1)
+  return rows[:, low] * (1 - weight) + rows[:, high] * weight
+
+
+def to_float_input(uint8_image):
+  """The float input a uint8 image stands for: (q - 128) / 128."""
+  return (uint8_image.astype(np.float32) - INPUT_MEAN) / INPUT_STD
+
+
+def _frozen_session(graph_def):
+  graph = tf.Graph()
+  with graph.as_default():
+    tf.import_graph_def(graph_def, name='')
+  config = tf.ConfigProto(intra_op_parallelism_threads=1,
+                          inter_op_parallelism_threads=1)
+  return tf.Session(graph=graph, config=config)
+
+
+def interpreter_for(model, preserve_all_tensors=False, reference_kernels=False):
+  resolver = (litert.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
+              if reference_kernels else litert.OpResolverType.AUTO)
+  try:
+    interpreter = litert.Interpreter(
+        model_content=bytes(model), num_threads=1,
+        experimental_op_resolver_type=resolver,
+        experimental_preserve_all_tensors=preserve_all_tensors)
+    interpreter.allocate_tensors()
+  except (ValueError, RuntimeError) as e:
+    raise CheckFailedError('the .tflite does not load in LiteRT: %s' %
+                           cli.one_line(e)[:200]) from e
+  return interpreter
+
+
+def _single_io(interpreter, image_size, dtype, kind):
+  inputs = interpreter.get_input_details()
+  outputs = interpreter.get_output_details()
+  if len(inputs) != 1 or len(outputs) != 1:
+    raise CheckFailedError('the %s .tflite has %d inputs and %d outputs, not '
+                           'one each' % (kind, len(inputs), len(outputs)))
+  [input_detail], [output_detail] = inputs, outputs
+  expected_shape = [1, image_size, image_size, 3]
+  if list(input_detail['shape']) != expected_shape or (
+      input_detail['dtype'] != dtype):
+    raise CheckFailedError(
+        'the %s .tflite takes %s %s, not %s %s' % (
+            kind, np.dtype(input_detail['dtype']).name,
+            list(input_detail['shape']), np.dtype(dtype).name,
+            expected_shape))
+  return input_detail, output_detail
+
+
+def _run(interpreter, input_detail, output_detail, image):
+  interpreter.set_tensor(input_detail['index'], image)
+  interpreter.invoke()
+  return interpreter.get_tensor(output_detail['index'])
+
+
+def _top1_agrees(expected, actual, tolerance):
+  """Same argmax, or the frozen graph's best two are tied within tolerance."""
+  top = int(np.argmax(expected))
+  chosen = int(np.argmax(actual))
+  return chosen == top or expected[chosen] >= expected[top] - tolerance
+
+
+def check_float_parity(model, frozen_graph_def, image_size,
+                       num_inputs=NUM_INPUTS):
+  """Checks a float .tflite against its frozen graph; a ParityReport."""
+  interpreter = interpreter_for(model)
+  input_detail, output_detail = _single_io(interpreter, image_size,
+                                           np.float32, 'float')
+  images = check_images(image_size, num_inputs)
+  worst = 0.0
+  agreed = 0
+  with _frozen_session(frozen_graph_def) as sess:
+    for index, image in enumerate(images):
+      float_image = to_float_input(image)
+      expected = sess.run(variants.OUTPUT_NODE + ':0',
+                          {variants.INPUT_NODE + ':0': float_image})[0]
+      actual = _run(interpreter, input_detail, output_detail, float_image)[0]
+      if actual.shape != expected.shape:
+        raise CheckFailedError('the float .tflite gives %s outputs, the frozen '
+                               'graph %s' % (list(actual.shape),
+                                             list(expected.shape)))
+      difference = float(np.max(np.abs(actual - expected)))
+      if not np.isfinite(difference):
+        difference = float('inf')
+      worst = max(worst, difference)
+      if not _top1_agrees(expected, actual, PROBABILITY_TOLERANCE):
+        raise CheckFailedError(
+            'float .tflite disagrees with the frozen graph on check input %d: '
+            'top-1 class %d (p=%.4f) instead of %d (p=%.4f)' % (
+                index, int(np.argmax(actual)), float(np.max(actual)),
+                int(np.argmax(expected)), float(np.max(expected))))
+      agreed += 1
+      if difference > PROBABILITY_TOLERANCE:
+        raise CheckFailedError(
+            'float .tflite disagrees with the frozen graph on check input %d: '
+            'probabilities up to %.3g apart (limit %g)' % (
+                index, difference, PROBABILITY_TOLERANCE))
+  return ParityReport('float', len(images), agreed, worst, None, None, None)
+
+
+def _dequantize(values, detail):
+  scale, zero_point = detail['quantization']
+  return (values.astype(np.float32) - zero_point) * scale
+
+
+def _graph_counterparts(graph, name):
+  """The graph tensors standing for a TFLite tensor: (value, computed).
+
+  TFLite names a tensor after the graph ops it was fused from
+  ('a/Relu6;a/Conv2D_Fold;...'). The first part that is a graph op gives the
+  tensor `computed` from the layer's inputs (before fake quantization); the
+  fake-quant op after it, if any, gives the `value` later layers read (what
+  is fed with the TFLite tensor). None when no part is a graph op.
+  """
+  for part in name.split(';'):
+    try:
+      op = graph.get_operation_by_name(part)
+    except KeyError:
+      continue
+    computed = op.outputs[0]
+    fake_quants = [c for c in computed.consumers()
+                   if c.type.startswith('FakeQuantWithMinMax')]
+    value = fake_quants[0].outputs[0] if fake_quants else computed
+    return value, computed
+  return None
+
+
+def _layer_plan(interpreter, graph):
+  """[(op type, tflite tensor detail, graph tensor computed)], feeds.
+
+  feeds: {tflite tensor index: graph tensor fed with its value}.
+
+  Raises:
+    CheckFailedError: an operation that computes something has no
+      counterpart in the graph (so it could not be checked).
+  """
+  details = {d['index']: d for d in interpreter.get_tensor_details()}
+  input_index = interpreter.get_input_details()[0]['index']
+  plan = []
+  feeds = {}
+  input_tensor = graph.get_tensor_by_name(variants.INPUT_NODE + ':0')
+  feeds[input_index] = input_tensor
+  for op in interpreter._get_ops_details():  # pylint: disable=protected-access
+    for index in op['outputs']:
+      detail = details[index]
+      found = _graph_counterparts(graph, detail['name'])
+      if found is None:
+        if op['op_name'] in _PASS_THROUGH_OPS:
+          continue
+        raise CheckFailedError('cannot check the uint8 .tflite: its %s output '
+                               '%r has no counterpart in the frozen graph' %
+                               (op['op_name'], detail['name'][:120]))
+      value, computed = found
+      plan.append((op['op_name'], detail, value, computed))
+      feeds[index] = value
+  return plan, feeds, details
+
+
+def check_uint8_parity(model, frozen_graph_def, image_size,
+                       num_inputs=NUM_INPUTS):
+  """Checks a uint8 .tflite against its frozen fake-quant graph.
+
+  Returns a ParityReport; raises CheckFailedError (see the module doc).
+  """
+  images = check_images(image_size, num_inputs)
+  # End to end, as a user runs it.
+  interpreter = interpreter_for(model)
+  input_detail, output_detail = _single_io(interpreter, image_size, np.uint8,
+                                           'uint8')
+  if output_detail['dtype'] != np.uint8:
+    raise CheckFailedError('the uint8 .tflite has a %s output' %
+                           np.dtype(output_detail['dtype']).name)
+  scale, zero_point = input_detail['quantization']
+  if (abs(scale - 1 / INPUT_STD) > 1e-9 or zero_point != INPUT_MEAN):
+    raise CheckFailedError('the uint8 .tflite input is real = (q - %g) * %g, '
+                           'not (q - 128) / 128' % (zero_point, scale))
+  output_scale = output_detail['quantization'][0]
+  with _frozen_session(frozen_graph_def) as sess:
+    worst_output = 0.0
+    worst_abs = 0.0
+    agreed = 0
+    for image in images:
+      expected = sess.run(variants.OUTPUT_NODE + ':0',
+                          {variants.INPUT_NODE + ':0': to_float_input(image)})
+      actual = _dequantize(_run(interpreter, input_detail, output_detail,
+                                image), output_detail)
+      if actual.shape != expected.shape:
+        raise CheckFailedError('the uint8 .tflite gives %s outputs, the frozen '
+                               'graph %s' % (list(actual.shape),
+                                             list(expected.shape)))
+      difference = float(np.max(np.abs(actual - expected)))
+      worst_abs = max(worst_abs, difference)
+      worst_output = max(worst_output, difference / output_scale)
+      agreed += int(_top1_agrees(expected[0], actual[0], output_scale))
+
+    # Layer by layer, with TFLite's own kernels and every tensor kept.
+    layered = interpreter_for(model, preserve_all_tensors=True,
+                           reference_kernels=True)
+    layer_input = layered.get_input_details()[0]
+    plan, feeds, details = _layer_plan(layered, sess.graph)
+    worst_layer = 0.0
+    for image_index, image in enumerate(images):
+      layered.set_tensor(layer_input['index'], image)
+      layered.invoke()
+      values = {index: layered.get_tensor(index) for index in feeds}
+      feed_values = {}
+      for index, tensor in feeds.items():
+        if index == layer_input['index']:
+          feed_values[tensor] = to_float_input(values[index])
+        else:
+          feed_values[tensor] = _dequantize(values[index], details[index])
+      for op_name, detail, value, computed in plan:
+        # Everything but this operation's own output comes from TFLite.
+        own = (value.name, computed.name)
+        feed = {t: v for t, v in feed_values.items() if t.name not in own}
+        reference = sess.run(computed, feed)
+        scale, zero_point = detail['quantization']
+        if not scale:
+          raise CheckFailedError('the uint8 .tflite tensor %r is not '
+                                 'quantized' % detail['name'][:120])
+        expected_q = np.clip(np.round(reference / scale) + zero_point, 0, 255)
+        actual_q = values[detail['index']].astype(np.float32)
+        if expected_q.shape != actual_q.shape:
+          expected_q = expected_q.reshape(actual_q.shape)
+        steps = float(np.max(np.abs(expected_q - actual_q)))
+        worst_layer = max(worst_layer, steps)
+        if steps > MAX_QUANTIZATION_STEPS:
+          raise CheckFailedError(
+              'uint8 .tflite disagrees with the frozen graph on check input '
+              '%d: %s %s is %g quantization steps off (limit %d)' % (
+                  image_index, op_name, computed.op.name, steps,
+                  MAX_QUANTIZATION_STEPS))
+  return ParityReport('uint8', len(images), agreed, worst_abs, worst_output,
+                      worst_layer, len(plan))
+
+
+def check_parity(model, frozen_graph_def, quantized, image_size,
+                 num_inputs=NUM_INPUTS):
+  if quantized:
+    return check_uint8_parity(model, frozen_graph_def, image_size, num_inputs)
+  return check_float_parity(model, frozen_graph_def, image_size, num_inputs)
+
+
+def check_size(uint8_bytes, float_bytes, image_size):
+  """The uint8/float size ratio; fails above 30 % at input size >= 224."""
+  ratio = uint8_bytes / float(float_bytes)
+  if image_size >= SIZE_CHECK_MIN_IMAGE_SIZE and ratio > MAX_UINT8_SIZE_RATIO:
+    raise CheckFailedError(
+        'the uint8 .tflite is %.1f %% of the float one (%d of %d bytes; '
+        'limit %d %%)' % (100 * ratio, uint8_bytes, float_bytes,
+                          round(100 * MAX_UINT8_SIZE_RATIO)))
+  return ratio

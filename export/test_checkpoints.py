@@ -1,0 +1,105 @@
+"""Tiny trained checkpoints for the export tests, made the cheap honest way.
+
+The training graph of model_builder (the trainer's), depth multiplier 0.25,
+32 px, 10 classes, a few SGD steps on random images; the quantized one is
+then fine-tuned from the float one with the fake-quant rewrite (quantized
+from step 0), so its weight ranges are set and its activation ranges have
+moved from their initial [-6, 6]. Each is saved as a training directory
+(a `checkpoint` state file naming the newest), with its global step.
+"""
+
+import os
+
+from third_party import tf_slim_compat  # pylint: disable=unused-import
+
+import numpy as np
+import tensorflow.compat.v1 as tf
+
+import model_builder
+
+DEPTH_MULTIPLIER = 0.25
+IMAGE_SIZE = 32
+NUM_CLASSES = 10
+BATCH_SIZE = 4
+
+
+def test_tmpdir():
+  import tempfile  # pylint: disable=g-import-not-at-top
+  return os.environ.get('TEST_TMPDIR') or tempfile.gettempdir()
+
+
+def train(train_dir, steps, quantize=False, init_from=None, seed=0,
+          depth_multiplier=DEPTH_MULTIPLIER, num_classes=NUM_CLASSES,
+          restore_step=False):
+  """Trains `steps` steps into train_dir; returns the checkpoint path.
+
+  init_from: a checkpoint to start from (its variables that the model has;
+  the global step only with restore_step, i.e. training on).
+  """
+  graph = tf.Graph()
+  with graph.as_default():
+    tf.set_random_seed(seed)
+    images = tf.placeholder(tf.float32,
+                            [BATCH_SIZE, IMAGE_SIZE, IMAGE_SIZE, 3])
+    labels = tf.placeholder(tf.int64, [BATCH_SIZE])
+    global_step = tf.train.get_or_create_global_step()
+    model = model_builder.build_training_model(
+        images, labels, num_classes, depth_multiplier, quantize=quantize,
+        quant_delay=0, batch_norm_decay=0.9)
+    update_ops = tf.get_collection(tf.GraphKeys.UPDATE_OPS)
+    with tf.control_dependencies(update_ops):
+      train_op = tf.train.GradientDescentOptimizer(0.01).minimize(
+          model.total_loss, global_step=global_step)
+    restorer = None
+    if init_from:
+      stored = {name for name, _ in tf.train.list_variables(init_from)}
+      restorer = tf.train.Saver([v for v in tf.global_variables()
+                                 if v.op.name in stored and
+                                 (restore_step or v is not global_step)])
+    saver = tf.train.Saver()
+    config = tf.ConfigProto(intra_op_parallelism_threads=1,
+                            inter_op_parallelism_threads=1)
+    with tf.Session(graph=graph, config=config) as sess:
+      sess.run(tf.global_variables_initializer())
+      if restorer:
+        restorer.restore(sess, init_from)
+      rng = np.random.RandomState(seed)
+      for _ in range(steps):
+        sess.run(train_op, {
+            images: rng.uniform(-1, 1, [BATCH_SIZE, IMAGE_SIZE, IMAGE_SIZE,
+                                        3]),
+            labels: rng.randint(0, num_classes, BATCH_SIZE)})
+      return saver.save(sess, os.path.join(train_dir, 'model.ckpt'),
+                        global_step=global_step)
+
+
+def float_and_quant(directory):
+  """(float checkpoint, quantized checkpoint) under `directory`."""
+  float_checkpoint = train(os.path.join(directory, 'float'), steps=3)
+  quant_checkpoint = train(os.path.join(directory, 'quant'), steps=5,
+                           quantize=True, init_from=float_checkpoint, seed=1)
+  return float_checkpoint, quant_checkpoint
+
+
+def corrupt_largest_constant(model):
+  """Flips bytes in the largest constant tensor (weights) of a .tflite.
+
+  `model` is a bytearray, changed in place (and returned): every third byte
+  of the first half of that tensor's buffer is XORed with 0x5A.
+  """
+  from ai_edge_litert.interpreter import Interpreter  # pylint: disable=g-import-not-at-top
+  interpreter = Interpreter(model_content=bytes(model))
+  interpreter.allocate_tensors()
+  produced = {index for op in interpreter._get_ops_details()  # pylint: disable=protected-access
+              for index in op['outputs']}
+  produced.update(d['index'] for d in interpreter.get_input_details())
+  constants = [interpreter.get_tensor(d['index'])
+               for d in interpreter.get_tensor_details()
+               if d['index'] not in produced and np.prod(d['shape']) > 64]
+  raw = max(constants, key=lambda data: data.nbytes).tobytes()
+  start = bytes(model).find(raw)
+  if start < 0:
+    raise ValueError('weights not found in the model bytes')
+  for offset in range(start, start + len(raw) // 2, 3):
+    model[offset] ^= 0x5A
+  return model

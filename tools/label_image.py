@@ -1,0 +1,297 @@
+"""Classifies an image with a bundle's .tflite or frozen graph: the top 5.
+
+  bazel run //tools:label_image -- --bundle=/tmp/bundles/mobilenet_v1_1.0_224.tgz \\
+      --image=/tmp/cat.jpg --labels=/tmp/imagenet/labels.txt
+  bazel run //tools:label_image -- --model=/tmp/x/mobilenet_v1_0.5_32_frozen.pb \\
+      --image=digit.png --dataset_name=digits
+
+--bundle takes a .tgz or an extracted bundle directory (its .tflite, or its
+frozen graph with --engine=frozen_graph); --model takes a .tflite or a
+<model>_frozen.pb directly. The image (JPEG, PNG, anything Pillow reads) gets
+the eval preprocessing: central crop (87.5 % of each side, or the dataset's
+choice: the whole image for the digits), bilinear resize to the model's
+input, pixels to [-1, 1] (for a uint8 model, to its input quantization).
+
+Prints one line per class, best first: `score  class id  [name]`. Names come
+from --labels (TF-Slim's `index:name` lines, or one name per line in class
+order as the original label files) or from the labels.txt of --dataset_dir /
+the built-in digits (--dataset_name=digits); without any, the class ids.
+"""
+
+import os
+
+from absl import flags
+import numpy as np
+
+import cli
+import variants
+from export import bundle
+from export import info as info_lib
+
+FLAGS = flags.FLAGS
+
+flags.DEFINE_string('bundle', '', 'A bundle: <model>.tgz or the directory '
+                    'it was extracted to.')
+flags.DEFINE_string('model', '', 'A .tflite or <model>_frozen.pb instead of '
+                    '--bundle.')
+flags.DEFINE_enum('engine', 'tflite', ['tflite', 'frozen_graph'], 'With '
+                  '--bundle: run its .tflite (LiteRT) or its frozen graph '
+                  '(TensorFlow).')
+flags.DEFINE_string('image', '', 'The image file to classify.')
+flags.DEFINE_string('labels', '', 'Label names: `index:name` lines '
+                    '(labels.txt) or one name per line in class order.')
+flags.DEFINE_string('dataset_dir', '', 'A converted dataset directory: '
+                    'label names from its labels.txt, its eval crop.')
+flags.DEFINE_string('dataset_name', '', '`digits`: the built-in digits\' '
+                    'label names and eval crop.')
+flags.DEFINE_float('central_fraction', None, 'Share of each side the '
+                   'central crop keeps (1.0: none); default 0.875, or the '
+                   'dataset\'s.')
+flags.DEFINE_integer('top_k', 5, 'How many classes to print.')
+
+DEFAULT_CENTRAL_FRACTION = 0.875
+
+
+class TfliteClassifier(object):
+  """A .tflite model: float or uint8 input, probabilities out."""
+
+  def __init__(self, path):
+    from ai_edge_litert import interpreter as litert  # pylint: disable=g-import-not-at-top
+    try:
+      self._interpreter = litert.Interpreter(model_path=path)
+      self._interpreter.allocate_tensors()
+    except (ValueError, RuntimeError) as e:
+      raise cli.BadInputError('cannot load the TensorFlow Lite model %s: %s'
+                              % (path, cli.one_line(e)[:200])) from e
+    inputs = self._interpreter.get_input_details()
+    outputs = self._interpreter.get_output_details()
+    if len(inputs) != 1 or len(outputs) != 1:
+      raise cli.BadInputError('%s is not a classifier (%d inputs, %d outputs)'
+                              % (path, len(inputs), len(outputs)))
+    self._input, self._output = inputs[0], outputs[0]
+    shape = list(self._input['shape'])
+    if len(shape) != 4 or shape[1] != shape[2] or shape[3] != 3:
+      raise cli.BadInputError('%s takes %s, not [1, H, H, 3] images' % (
+          path, shape))
+    self.image_size = int(shape[1])
+    self.num_classes = int(self._output['shape'][-1])
+
+  def predict(self, image):
+    """image: float32 [H, W, 3] in [-1, 1] -> probabilities."""
+    detail = self._input
+    if detail['dtype'] == np.float32:
+      value = image[None].astype(np.float32)
+    else:
+      scale, zero_point = detail['quantization']
+      info = np.iinfo(detail['dtype'])
+      value = np.clip(np.round(image[None] / scale + zero_point), info.min,
+                      info.max).astype(detail['dtype'])
+    self._interpreter.set_tensor(detail['index'], value)
+    self._interpreter.invoke()
+    output = self._interpreter.get_tensor(self._output['index'])[0]
+    if self._output['dtype'] != np.float32:
+      scale, zero_point = self._output['quantization']
+      output = (output.astype(np.float32) - zero_point) * scale
+    return output
+
+
+class FrozenGraphClassifier(object):
+  """A frozen graph with the published input and output names."""
+
+  def __init__(self, path):
+    import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
+    graph_def = tf.GraphDef()
+    try:
+      with open(path, 'rb') as f:
+        graph_def.ParseFromString(f.read())
+    except Exception as e:  # pylint: disable=broad-except
+      # protobuf raises its own DecodeError for anything that is not a graph.
+      raise cli.BadInputError('%s is not a binary GraphDef: %s' % (
+          path, cli.one_line(e)[:200])) from e
+    self._graph = tf.Graph()
+    with self._graph.as_default():
+      try:
+        tf.import_graph_def(graph_def, name='')
+        self._input = self._graph.get_tensor_by_name(variants.INPUT_NODE + ':0')
+        self._output = self._graph.get_tensor_by_name(
+            variants.OUTPUT_NODE + ':0')
+      except (KeyError, ValueError) as e:
+        raise cli.BadInputError('%s is not a MobileNet v1 frozen graph (no %s '
+                                'or %s)' % (path, variants.INPUT_NODE,
+                                            variants.OUTPUT_NODE)) from e
+    shape = self._input.shape.as_list()
+    if len(shape) != 4 or shape[1] is None or shape[1] != shape[2]:
+      raise cli.BadInputError('%s takes %s, not [1, H, H, 3] images' % (
+          path, shape))
+    self.image_size = int(shape[1])
+    self.num_classes = int(self._output.shape.as_list()[-1])
+    self._session = tf.Session(graph=self._graph)
+
+  def predict(self, image):
+    return self._session.run(self._output, {self._input: image[None]})[0]
+
+
+def load_classifier(path):
+  """A TfliteClassifier or FrozenGraphClassifier, by the file's name."""
+  if not os.path.isfile(path):
+    raise cli.BadInputError('model does not exist: %s' % path)
+  if path.endswith('.tflite'):
+    return TfliteClassifier(path)
+  if path.endswith('.pb'):
+    return FrozenGraphClassifier(path)
+  raise cli.BadInputError('--model must be a .tflite or a _frozen.pb: %s' %
+                          path)
+
+
+def read_label_file(path):
+  """{class id: name} from `index:name` lines or one name per line."""
+  if not os.path.isfile(path):
+    raise cli.BadInputError('--labels does not exist: %s' % path)
+  with open(path, encoding='utf-8') as f:
+    lines = [line.rstrip('\r\n') for line in f]
+  lines = [line for line in lines if line.strip()]
+  indexed = {}
+  for line in lines:
+    index, sep, name = line.partition(':')
+    if not sep or not index.strip().isdigit():
+      indexed = None
+      break
+    indexed[int(index)] = name.strip()
+  if indexed:
+    return indexed
+  return {index: line.strip() for index, line in enumerate(lines)}
+
+
+def dataset_labels(dataset_name, dataset_dir):
+  """({label: name} or None, labels offset, classes, central fraction)."""
+  from datasets import dataset_info  # pylint: disable=g-import-not-at-top
+  if dataset_name and dataset_name != 'digits':
+    if not dataset_dir:
+      raise cli.BadInputError('--dataset_name %s needs --dataset_dir' %
+                              dataset_name)
+  if not dataset_dir:
+    from datasets import digits  # pylint: disable=g-import-not-at-top
+    directory = digits.ensure_cache()
+    fraction = digits.PREPROCESSING_KWARGS['central_fraction']
+  else:
+    directory = cli.user_path(dataset_dir)
+    fraction = DEFAULT_CENTRAL_FRACTION
+  if not os.path.isdir(directory):
+    raise cli.BadInputError('--dataset_dir does not exist: %s' % directory)
+  described = dataset_info.read_info(directory)
+  names = dataset_info.read_labels(directory)
+  if described is None and names is None:
+    raise cli.BadInputError('--dataset_dir has neither %s nor %s: %s' % (
+        dataset_info.INFO_FILENAME, dataset_info.LABELS_FILENAME, directory))
+  offset = described['labels_offset'] if described else 0
+  num_classes = described['num_classes'] if described else None
+  if described and described.get('name') == 'digits':
+    from datasets import digits  # pylint: disable=g-import-not-at-top
+    fraction = digits.PREPROCESSING_KWARGS['central_fraction']
+  return names, offset, num_classes, fraction
+
+
+def class_names(model_classes, names, offset, dataset_classes):
+  """{class id of the model: name}: shifts by the offset when the model
+  has no background class (dataset classes - offset)."""
+  if not names:
+    return {}
+  if (offset and dataset_classes is not None and
+      model_classes == dataset_classes - offset):
+    return {index - offset: name for index, name in names.items()
+            if index >= offset}
+  return dict(names)
+
+
+def load_image(path, image_size, central_fraction):
+  """The image as the model's float input [H, W, 3] in [-1, 1]."""
+  from PIL import Image  # pylint: disable=g-import-not-at-top
+  from PIL import UnidentifiedImageError  # pylint: disable=g-import-not-at-top
+  if not os.path.isfile(path):
+    raise cli.BadInputError('--image does not exist: %s' % path)
+  try:
+    with Image.open(path) as image:
+      pixels = np.asarray(image.convert('RGB'))
+  except (UnidentifiedImageError, OSError, ValueError) as e:
+    raise cli.BadInputError('--image is not an image Pillow can read: %s (%s)'
+                            % (path, cli.one_line(e)[:120])) from e
+  from preprocessing import mobilenet_v1_preprocessing  # pylint: disable=g-import-not-at-top
+  return np.asarray(mobilenet_v1_preprocessing.preprocess_for_eval(
+      pixels, image_size, image_size, central_fraction=central_fraction))
+
+
+def top_k(probabilities, k):
+  order = np.argsort(-probabilities, kind='stable')
+  return [(int(i), float(probabilities[i])) for i in order[:k]]
+
+
+def classify(model_path, image_path, names=None, offset=0,
+             dataset_classes=None, central_fraction=None, k=5):
+  """[(class id, score, name or None)] of the k best classes."""
+  classifier = load_classifier(model_path)
+  if central_fraction is None:
+    central_fraction = DEFAULT_CENTRAL_FRACTION
+  image = load_image(image_path, classifier.image_size, central_fraction)
+  probabilities = classifier.predict(image)
+  labels = class_names(classifier.num_classes, names, offset, dataset_classes)
+  return [(index, score, labels.get(index))
+          for index, score in top_k(probabilities, k)]
+
+
+def _model_in_bundle(directory, name, engine):
+  files = bundle.members(name)
+  path = os.path.join(directory, files.tflite if engine == 'tflite'
+                      else files.frozen_graph)
+  if not os.path.isfile(path):
+    raise cli.BadInputError('the bundle has no %s' % os.path.basename(path))
+  return path
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise cli.BadInputError('unexpected arguments: %s' % ' '.join(argv[1:]))
+  if bool(FLAGS.bundle) == bool(FLAGS.model):
+    raise cli.BadInputError('give exactly one of --bundle and --model')
+  cli.require('image', FLAGS.image)
+  cli.check_positive('top_k', FLAGS.top_k)
+  if FLAGS.central_fraction is not None and not (
+      0 < FLAGS.central_fraction <= 1):
+    raise cli.BadInputError('--central_fraction must be in (0, 1], got %s' %
+                            FLAGS.central_fraction)
+  names, offset, dataset_classes, fraction = None, 0, None, None
+  if FLAGS.dataset_dir or FLAGS.dataset_name:
+    names, offset, dataset_classes, fraction = dataset_labels(
+        FLAGS.dataset_name, FLAGS.dataset_dir)
+  if FLAGS.labels:
+    names = read_label_file(cli.user_path(FLAGS.labels))
+    # An ImageNet list starts with the background class (label 0); a model
+    # without it (1000 classes) is shifted by one.
+    offset = 1 if names.get(0, '').lower() == 'background' else 0
+    dataset_classes = max(names) + 1 if names else None
+  if FLAGS.central_fraction is not None:
+    fraction = FLAGS.central_fraction
+  image_path = cli.user_path(FLAGS.image)
+
+  if FLAGS.model:
+    results = classify(cli.user_path(FLAGS.model), image_path, names, offset,
+                       dataset_classes, fraction, FLAGS.top_k)
+  else:
+    with bundle.opened(cli.user_path(FLAGS.bundle)) as (directory, name):
+      with open(os.path.join(directory, bundle.members(name).info),
+                encoding='utf-8') as f:
+        try:
+          facts = info_lib.read_info(f.read())
+        except ValueError as e:
+          raise cli.BadInputError('%s: %s' % (FLAGS.bundle, e)) from e
+      print('%s (%s, %d classes, %d px)' % (
+          name, 'uint8' if facts.quantized and FLAGS.engine == 'tflite'
+          else 'float', facts.num_classes, facts.image_size))
+      results = classify(_model_in_bundle(directory, name, FLAGS.engine),
+                         image_path, names, offset, dataset_classes, fraction,
+                         FLAGS.top_k)
+  for index, score, label in results:
+    print('%.5f  %d%s' % (score, index, '  ' + label if label else ''))
+
+
+if __name__ == '__main__':
+  cli.run(main)

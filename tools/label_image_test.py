@@ -1,0 +1,149 @@
+"""label_image: top-5 of an image with a bundle's .tflite or frozen graph."""
+
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+
+from absl.testing import absltest
+import numpy as np
+from PIL import Image
+
+from export import bundle
+from export import test_checkpoints
+from tools import label_image
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEPTH = test_checkpoints.DEPTH_MULTIPLIER
+
+
+def _new_dir(prefix):
+  return tempfile.mkdtemp(prefix=prefix, dir=test_checkpoints.test_tmpdir())
+
+
+def _run(*args):
+  env = dict(os.environ, PYTHONPATH=ROOT,
+             MOBILENET_V1_DATA_CACHE=os.path.join(
+                 test_checkpoints.test_tmpdir(), 'data_cache'))
+  return subprocess.run(
+      [sys.executable, os.path.join(ROOT, 'tools', 'label_image.py')] +
+      list(args), env=env, capture_output=True, text=True, check=False,
+      timeout=300)
+
+
+def _result_lines(stdout):
+  return [line.split() for line in stdout.splitlines()
+          if line[:1].isdigit()]
+
+
+class LabelImageTest(absltest.TestCase):
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    float_checkpoint, quant_checkpoint = test_checkpoints.float_and_quant(
+        _new_dir('checkpoints.'))
+    out = _new_dir('bundles.')
+    cls.float_bundle = bundle.export_bundle(
+        float_checkpoint, out, depth_multiplier=DEPTH, image_size=32,
+        num_threads=1).archive
+    cls.quant_bundle = bundle.export_bundle(
+        quant_checkpoint, out, depth_multiplier=DEPTH, image_size=32,
+        quantize=True, num_threads=1).archive
+    cls.float_dir = _new_dir('float_bundle.')
+    with tarfile.open(cls.float_bundle) as tar:
+      tar.extractall(cls.float_dir)
+    images = _new_dir('images.')
+    rng = np.random.RandomState(0)
+    cls.png = os.path.join(images, 'image.png')
+    Image.fromarray(rng.randint(0, 256, [40, 48, 3]).astype(np.uint8)).save(
+        cls.png)
+    cls.grey_jpeg = os.path.join(images, 'grey.jpg')
+    Image.fromarray(rng.randint(0, 256, [64, 64]).astype(np.uint8),
+                    'L').save(cls.grey_jpeg)
+    cls.not_an_image = os.path.join(images, 'notes.txt')
+    with open(cls.not_an_image, 'w') as f:
+      f.write('hello\n')
+
+  def test_bundle_top5_with_digits_labels(self):
+    process = _run('--bundle=' + self.quant_bundle, '--image=' + self.png,
+                   '--dataset_name=digits')
+    self.assertEqual(process.returncode, 0, process.stderr[-2000:])
+    self.assertIn('mobilenet_v1_0.25_32_quant (uint8, 10 classes, 32 px)',
+                  process.stdout)
+    rows = _result_lines(process.stdout)
+    self.assertLen(rows, 5)
+    scores = [float(row[0]) for row in rows]
+    self.assertEqual(scores, sorted(scores, reverse=True))
+    self.assertLen({row[1] for row in rows}, 5)
+    for row in rows:  # The digits' labels.txt names class i 'i'.
+      self.assertLen(row, 3)
+      self.assertEqual(row[1], row[2])
+
+  def test_frozen_graph_and_tflite_agree(self):
+    name = 'mobilenet_v1_0.25_32'
+    members = bundle.members(name)
+    from_tflite = label_image.classify(
+        os.path.join(self.float_dir, members.tflite), self.grey_jpeg)
+    from_graph = label_image.classify(
+        os.path.join(self.float_dir, members.frozen_graph), self.grey_jpeg)
+    self.assertEqual([r[0] for r in from_tflite], [r[0] for r in from_graph])
+    np.testing.assert_allclose([r[1] for r in from_tflite],
+                               [r[1] for r in from_graph], atol=1e-4)
+    process = _run('--model=' + os.path.join(self.float_dir,
+                                             members.frozen_graph),
+                   '--image=' + self.grey_jpeg, '--top_k=3')
+    self.assertEqual(process.returncode, 0, process.stderr[-2000:])
+    rows = _result_lines(process.stdout)
+    self.assertEqual([int(r[1]) for r in rows],
+                     [r[0] for r in from_graph[:3]])
+    self.assertTrue(all(len(r) == 2 for r in rows))  # No names known.
+    # An extracted bundle directory works like the .tgz.
+    with bundle.opened(self.float_dir) as (directory, found):
+      self.assertEqual((directory, found), (self.float_dir, name))
+
+  def test_label_files(self):
+    directory = _new_dir('labels.')
+    indexed = os.path.join(directory, 'labels.txt')
+    with open(indexed, 'w') as f:
+      f.write(''.join('%d:class %d\n' % (i, i) for i in range(10)))
+    listed = os.path.join(directory, 'list.txt')
+    with open(listed, 'w') as f:
+      f.write('background\n' + ''.join('name%d\n' % i for i in range(10)))
+    self.assertEqual(label_image.read_label_file(indexed)[3], 'class 3')
+    names = label_image.read_label_file(listed)
+    self.assertEqual(names[0], 'background')
+    # A model without the background class is shifted by one.
+    self.assertEqual(label_image.class_names(10, names, 1, 11)[0], 'name0')
+    self.assertEqual(label_image.class_names(11, names, 1, 11)[1], 'name0')
+    results = label_image.classify(
+        os.path.join(self.float_dir, 'mobilenet_v1_0.25_32.tflite'),
+        self.png, names=label_image.read_label_file(indexed))
+    self.assertEqual([r[2] for r in results],
+                     ['class %d' % r[0] for r in results])
+
+  def test_bad_input_is_one_line(self):
+    cases = [
+        (['--bundle=' + self.float_bundle, '--image=/nonexistent.jpg'],
+         'error: --image does not exist: /nonexistent.jpg'),
+        (['--bundle=' + self.float_bundle, '--image=' + self.not_an_image],
+         'error: --image is not an image Pillow can read'),
+        (['--bundle=' + self.not_an_image, '--image=' + self.png],
+         'error: %s is not a readable .tgz bundle' % self.not_an_image),
+        (['--bundle=' + self.float_bundle, '--model=x.tflite',
+          '--image=' + self.png],
+         'error: give exactly one of --bundle and --model'),
+        (['--model=' + self.not_an_image, '--image=' + self.png],
+         'error: --model must be a .tflite or a _frozen.pb'),
+    ]
+    for args, message in cases:
+      process = _run(*args)
+      self.assertEqual(process.returncode, 2, (args, process.stderr[-500:]))
+      last = process.stderr.strip().splitlines()[-1]
+      self.assertTrue(last.startswith(message), (args, last))
+      self.assertNotIn('Traceback', process.stderr)
+
+
+if __name__ == '__main__':
+  absltest.main()

@@ -1,0 +1,59 @@
+"""Builds the published bundles of all 32 models from their checkpoints.
+
+  bazel run -c opt //tools:release -- --checkpoints_root=/data/checkpoints \\
+      --output_dir=/data/release
+
+--checkpoints_root holds one training directory per bundle, named by it
+(mobilenet_v1_1.0_224/, mobilenet_v1_1.0_224_quant/, ... as in variants.py);
+each one's newest checkpoint becomes <model>.tgz in --output_dir, as many
+exports at once as there are cores. Bundles already up to date with their
+checkpoint are skipped; models without a checkpoint are named and the rest
+are built. --output_dir also gets manifest.json (sha256, sizes, MACs,
+parameters, top-1/top-5 from <training dir>/eval/metrics.json) and
+models_table.md (the README's model table). See export/release.py.
+"""
+
+from absl import flags
+from absl import logging
+
+import cli
+from export import release
+
+FLAGS = flags.FLAGS
+
+flags.DEFINE_string('checkpoints_root', '', 'Directory with one training '
+                    'directory per model, named like mobilenet_v1_1.0_224 '
+                    'and mobilenet_v1_1.0_224_quant.')
+flags.DEFINE_string('output_dir', '', 'Where the .tgz bundles, manifest.json '
+                    'and models_table.md go.')
+flags.DEFINE_integer('jobs', None, 'Exports at once; default: the number of '
+                     'cores.')
+flags.DEFINE_list('models', [], 'Only these models (comma-separated names); '
+                  'default: all 32.')
+flags.DEFINE_bool('force', False, 'Rebuild bundles that are up to date.')
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise cli.BadInputError('unexpected arguments: %s' % ' '.join(argv[1:]))
+  cli.require('checkpoints_root', FLAGS.checkpoints_root)
+  cli.require('output_dir', FLAGS.output_dir)
+  cli.check_positive('jobs', FLAGS.jobs)
+  result = release.release(
+      cli.user_path(FLAGS.checkpoints_root), cli.user_path(FLAGS.output_dir),
+      jobs=FLAGS.jobs, names=FLAGS.models or None, force=FLAGS.force)
+  print('built %d, up to date %d, no checkpoint %d, failed %d' % (
+      len(result.built), len(result.skipped), len(result.missing),
+      len(result.failed)))
+  if result.missing:
+    print('no checkpoint (not built): %s' % ', '.join(result.missing))
+  print('manifest: %s\ntable: %s' % (result.manifest, result.table))
+  if result.failed:
+    for name, error in result.failed:
+      logging.error('%s: %s', name, error)
+    raise cli.JobFailedError('%d bundle(s) failed: %s' % (
+        len(result.failed), '; '.join('%s: %s' % f for f in result.failed)))
+
+
+if __name__ == '__main__':
+  cli.run(main)
