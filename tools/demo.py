@@ -7,15 +7,17 @@
 2. fine-tunes it with 8-bit fake quantization from that float checkpoint
    (as the original: quantized from step 0, learning rate 1e-4 by default);
 3. evaluates both on the validation split and prints them side by side;
-4. exports the two models (hook below, filled in by the export issue).
+4. exports both as published bundles (<model>.tgz: checkpoint, eval graph,
+   frozen graph, info, TensorFlow Lite float / uint8) into bundles/.
 
 Everything goes to --output_dir (default: runs/demo in the workspace, i.e.
 $BUILD_WORKSPACE_DIRECTORY under `bazel run`):
   float/train, float/eval, quant/train, quant/eval (checkpoints, TensorBoard,
-  metrics.json) and summary.json.
+  metrics.json), bundles/ (mobilenet_v1_<d>_<size>.tgz and its _quant twin)
+  and summary.json.
 A re-run resumes: each training continues from its newest checkpoint (and
 does nothing once it has reached its number of steps), and both models are
-evaluated again. --fresh deletes the output directory first.
+evaluated and exported again. --fresh deletes the output directory first.
 """
 
 import json
@@ -84,13 +86,21 @@ def _evaluate(checkpoint_dir, eval_dir, quantize):
 
 
 def export_models(output_dir, runs):
-  """Hook for the export issue: write one .tgz bundle per trained model.
+  """Writes one published bundle per trained model into output_dir/bundles.
 
   `runs` maps 'float' / 'quant' to (checkpoint path, quantize flag). Returns
-  {kind: bundle path}; empty until export/ provides the bundle writer.
+  {kind: path of its .tgz} (export/bundle.py: the .tflite is checked
+  against the frozen graph before the archive is written).
   """
-  del output_dir, runs
-  return {}
+  from export import bundle  # pylint: disable=g-import-not-at-top
+  bundles = {}
+  for kind, (checkpoint, quantize) in sorted(runs.items()):
+    result = bundle.export_bundle(
+        checkpoint, os.path.join(output_dir, 'bundles'),
+        depth_multiplier=FLAGS.depth_multiplier, image_size=FLAGS.image_size,
+        quantize=quantize, num_threads=FLAGS.num_threads)
+    bundles[kind] = result.archive
+  return bundles
 
 
 def _print_table(rows, bundles):
