@@ -18,7 +18,6 @@ variable, so every saved checkpoint holds finite weights.
 
 import collections
 import dataclasses
-import math
 import time
 from typing import Optional, Sequence
 
