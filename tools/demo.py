@@ -20,7 +20,6 @@ does nothing once it has reached its number of steps), and both models are
 evaluated and exported again. --fresh deletes the output directory first.
 """
 
-import json
 import os
 import shutil
 import time
