@@ -20,8 +20,8 @@ biases to int32 and requantizes in fixed point, which the float graph does
 not model, and one-step differences in early layers grow over MobileNet's
 28 layers (measured on the demo's quantized digits model: each layer within
 1 step, yet the softmax output up to 38 steps apart on noise images and 14
-on digits; XNNPACK and TFLite's own kernels differ from each other by up to
-9 steps end to end for the same reason). The end-to-end figures (largest
+on validation digits; XNNPACK and TFLite's own kernels differ from each
+other by up to 9 steps end to end for the same reason). The end-to-end figures (largest
 difference in output steps, top-1 agreement) are measured with the default
 CPU path and reported, not enforced.
 
@@ -75,9 +75,9 @@ def describe(report):
     return ('float: top-1 agreed on %d/%d inputs, probabilities within %.2g '
             '(limit %g)' % (report.top1_agreement, report.num_inputs,
                             report.max_abs_difference, PROBABILITY_TOLERANCE))
-  return ('uint8: %d operations each within %g quantization steps of the '
-          'frozen graph (limit %d) on %d inputs; end to end %.4g output steps '
-          'apart at most, top-1 agreed on %d/%d' % (
+  return ('uint8: %d operations checked layer by layer, worst %g '
+          'quantization step(s) from the frozen graph (limit %d) on %d inputs; '
+          'end to end up to %.4g output steps apart, top-1 agreed on %d/%d' % (
               report.layers_checked, report.max_layer_steps,
               MAX_QUANTIZATION_STEPS, report.num_inputs,
               report.max_output_steps, report.top1_agreement,

@@ -74,7 +74,8 @@ class ChecksTest(absltest.TestCase):
     # 27 convolutions, the pooling, the logits and the softmax.
     self.assertEqual(report.layers_checked, 30)
     self.assertLessEqual(report.max_layer_steps, 1)
-    self.assertIn('30 operations each within', checks.describe(report))
+    self.assertIn('30 operations checked layer by layer, worst 1 quantization '
+                  'step(s)', checks.describe(report))
 
   def test_uint8_parity_fails_on_corrupted_tflite(self):
     corrupted = test_checkpoints.corrupt_largest_constant(

@@ -36,6 +36,7 @@ def train(train_dir, steps, quantize=False, init_from=None, seed=0,
   init_from: a checkpoint to start from (its variables that the model has;
   the global step only with restore_step, i.e. training on).
   """
+  os.makedirs(train_dir, exist_ok=True)
   graph = tf.Graph()
   with graph.as_default():
     tf.set_random_seed(seed)
