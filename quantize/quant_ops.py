@@ -14,10 +14,17 @@ from tensorflow_model_optimization.python.core.quantization.keras import (
 
 from quantize import common
 
-# contrib started every range at [-6, 6]: the moving averages then move it
-# to the data, and last-value ranges are overwritten at the first step.
+# Ranges start at [-6, 6]; weight ranges are overwritten at the first step.
+# Outputs of a ReLU or ReLU6 start at [0, 6] instead (contrib started its
+# act_quant ranges at 0 too): their minimum is exactly 0, and the slow moving
+# average (decay 0.999) would otherwise spend thousands of steps walking -6
+# up to 0, wasting half of the 256 levels in short fine-tuning runs. Outputs
+# that can be negative (bias-add, identity, additions) keep -6, so that
+# negative values are not clipped, and get no gradient, while the range
+# learns.
 INIT_MIN = -6.0
 INIT_MAX = 6.0
+RELU_INIT_MIN = 0.0
 
 
 def _range_variable(graph, var_scope, name, initial_value, collections):
@@ -39,13 +46,14 @@ def _range_variable(graph, var_scope, name, initial_value, collections):
   return variable
 
 
-def range_variables(graph, var_scope, vars_collection):
-  """The [min, max] variables of one quantizer, initialised to [-6, 6]."""
+def range_variables(graph, var_scope, vars_collection, init_min=INIT_MIN,
+                    init_max=INIT_MAX):
+  """The [min, max] variables of one quantizer, initialised to the range."""
   collections = [tf.GraphKeys.GLOBAL_VARIABLES]
   if vars_collection:
     collections.append(vars_collection)
-  return (_range_variable(graph, var_scope, 'min', INIT_MIN, collections),
-          _range_variable(graph, var_scope, 'max', INIT_MAX, collections))
+  return (_range_variable(graph, var_scope, 'min', init_min, collections),
+          _range_variable(graph, var_scope, 'max', init_max, collections))
 
 
 def last_value_quantize(inputs, var_scope, op_scope, is_training, num_bits,
@@ -74,7 +82,10 @@ def moving_avg_quantize(inputs, var_scope, op_scope, is_training, num_bits,
   graphs read them.
   """
   graph = inputs.graph
-  min_var, max_var = range_variables(graph, var_scope, vars_collection)
+  non_negative = inputs.op.type in ('Relu', 'Relu6')
+  min_var, max_var = range_variables(
+      graph, var_scope, vars_collection,
+      init_min=RELU_INIT_MIN if non_negative else INIT_MIN)
   with graph.as_default():
     return tfmot_quant_ops.MovingAvgQuantize(
         inputs, min_var, max_var, per_channel=False, ema_decay=ema_decay,

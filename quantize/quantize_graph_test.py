@@ -138,6 +138,21 @@ class MobilenetQuantizersTest(parameterized.TestCase):
                  'MobilenetV1/Logits/Conv2d_1c_1x1/act_quant/max']:
       self.assertIn(name, names)
 
+  def test_initial_ranges(self):
+    # ReLU6 outputs start at [0, 6]; weights and the logits at [-6, 6].
+    graph = _eval_graph()
+    with graph.as_default():
+      ranges = {v.op.name: v for v in tf.global_variables()
+                if '_quant/' in v.op.name}
+      with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        values = sess.run(ranges)
+    for name, value in values.items():
+      if '/act_quant/' in name and '/Logits/' not in name:
+        self.assertEqual(value, 0.0 if name.endswith('/min') else 6.0, name)
+      else:
+        self.assertEqual(value, -6.0 if name.endswith('/min') else 6.0, name)
+
   def test_checkpoints_restore_across_float_training_and_eval(self):
     float_names = _variable_names(_eval_graph(quant=False))
     eval_names = _variable_names(_eval_graph())
