@@ -47,6 +47,8 @@ class BinariesTest(tf.test.TestCase):
                                '--image_size must be >= 32, got 16')
     self.assert_one_line_error('mobilenet_v1_train', base + ['--batch_size=0'],
                                '--batch_size must be > 0, got 0')
+    self.assert_one_line_error('mobilenet_v1_train', base + ['stray'],
+                               'unexpected arguments: stray')
 
   def test_train_bad_fine_tune_checkpoint(self):
     missing = os.path.join(self.train_dir, 'nothing-here')

@@ -136,11 +136,17 @@ def _log_once():
 
 
 def run(main):
-  """absl's app.run(main), with expected errors reported in one line."""
+  """absl's app.run(main), with expected errors reported in one line.
+
+  Positional arguments are refused (every binary here takes flags only).
+  """
   expected = _expected_errors()
 
   def guarded_main(argv):
     _log_once()
+    if len(argv) > 1:
+      report_error('unexpected arguments: %s' % ' '.join(argv[1:]),
+                   EXIT_BAD_INPUT)
     try:
       return main(argv)
     except expected as e:

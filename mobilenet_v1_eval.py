@@ -75,8 +75,7 @@ def config_from_flags():
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise cli.BadInputError('unexpected arguments: %s' % ' '.join(argv[1:]))
+  del argv  # cli.run refuses positional arguments.
   cli.check_model_flags(FLAGS.depth_multiplier, FLAGS.image_size,
                         FLAGS.batch_size)
   result = eval_lib.evaluate(config_from_flags())

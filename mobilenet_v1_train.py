@@ -126,8 +126,7 @@ def config_from_flags():
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise cli.BadInputError('unexpected arguments: %s' % ' '.join(argv[1:]))
+  del argv  # cli.run refuses positional arguments.
   # Checked before any server starts or data is read.
   cli.check_model_flags(FLAGS.depth_multiplier, FLAGS.image_size,
                         FLAGS.batch_size)

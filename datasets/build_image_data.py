@@ -15,12 +15,10 @@ writes the same files, replacing the earlier shards.
 """
 
 import os
-import sys
 
-from absl import app
 from absl import flags
-from absl import logging
 
+import cli
 from datasets import dataset_info
 from datasets import image_coding
 from datasets import image_folder
@@ -55,10 +53,7 @@ flags.DEFINE_boolean('strict', False,
 
 
 def main(argv):
-  if len(argv) > 1:
-    print('build_image_data: error: unexpected arguments: %s' %
-          ' '.join(argv[1:]), file=sys.stderr)
-    return 2
+  del argv  # cli.run refuses positional arguments.
   try:
     summary = image_folder.convert_image_folder(
         dataset_info.user_path(FLAGS.input_dir),
@@ -69,20 +64,11 @@ def main(argv):
         num_threads=FLAGS.num_threads,
         image_format=FLAGS.image_format.upper(),
         seed=FLAGS.seed)
-  except dataset_info.DatasetError as e:
-    print('build_image_data: error: %s' % e, file=sys.stderr)
-    return 1
   except OSError as e:
-    print('build_image_data: error: %s' % e, file=sys.stderr)
-    return 1
-  print(image_folder.summary_line(summary))
-  num_skipped = sum(len(r.skipped) for r in summary.splits.values())
-  if FLAGS.strict and num_skipped:
-    logging.error('--strict: %d files were skipped', num_skipped)
-    return 1
-  return 0
+    raise cli.BadInputError(e) from e
+  return image_folder.exit_status(summary, FLAGS.strict)
 
 
 if __name__ == '__main__':
   flags.mark_flags_as_required(['input_dir', 'output_dir'])
-  app.run(main)
+  cli.run(main)

@@ -199,8 +199,10 @@ class BinaryTest(absltest.TestCase):
       self.assertEqual(build_image_data.main(['build_image_data']), 0)
       with flagsaver.flagsaver(strict=True):
         self.assertEqual(build_image_data.main(['build_image_data']), 1)
+    # Bad input is raised for cli.run, which prints it in one line (exit 2).
     with flagsaver.flagsaver(input_dir='/no/such/dir', output_dir=output_dir):
-      self.assertEqual(build_image_data.main(['build_image_data']), 1)
+      with self.assertRaisesRegex(dataset_info.DatasetError, '/no/such/dir'):
+        build_image_data.main(['build_image_data'])
 
 
 if __name__ == '__main__':

@@ -35,12 +35,11 @@ grayscale JPEGs) are found by content and stored as RGB JPEG
 import collections
 import os
 import random
-import sys
 
-from absl import app
 from absl import flags
 from absl import logging
 
+import cli
 from datasets import dataset_info
 from datasets import image_coding
 from datasets import image_folder
@@ -312,10 +311,7 @@ def convert_imagenet(output_directory, train_directory=None,
 
 
 def main(argv):
-  if len(argv) > 1:
-    print('build_imagenet_data: error: unexpected arguments: %s' %
-          ' '.join(argv[1:]), file=sys.stderr)
-    return 2
+  del argv  # cli.run refuses positional arguments.
   try:
     path = dataset_info.user_path
     summary = convert_imagenet(
@@ -330,17 +326,11 @@ def main(argv):
         validation_shards=FLAGS.validation_shards,
         num_threads=FLAGS.num_threads,
         seed=FLAGS.seed)
-  except (dataset_info.DatasetError, OSError) as e:
-    print('build_imagenet_data: error: %s' % e, file=sys.stderr)
-    return 1
-  print(image_folder.summary_line(summary))
-  num_skipped = sum(len(r.skipped) for r in summary.splits.values())
-  if FLAGS.strict and num_skipped:
-    logging.error('--strict: %d files were skipped', num_skipped)
-    return 1
-  return 0
+  except OSError as e:
+    raise cli.BadInputError(e) from e
+  return image_folder.exit_status(summary, FLAGS.strict)
 
 
 if __name__ == '__main__':
   flags.mark_flag_as_required('output_directory')
-  app.run(main)
+  cli.run(main)

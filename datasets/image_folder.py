@@ -264,6 +264,16 @@ def summary_line(summary):
   return line
 
 
+def exit_status(summary, strict):
+  """Prints the summary line; 1 when --strict and files were skipped, else 0."""
+  print(summary_line(summary))
+  num_skipped = sum(len(r.skipped) for r in summary.splits.values())
+  if strict and num_skipped:
+    logging.error('--strict: %d files were skipped', num_skipped)
+    return 1
+  return 0
+
+
 def log_summary(summary):
   logging.info('%s', summary_line(summary))
   for result in summary.splits.values():

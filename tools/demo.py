@@ -117,8 +117,7 @@ def _print_table(rows, bundles):
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise cli.BadInputError('unexpected arguments: %s' % ' '.join(argv[1:]))
+  del argv  # cli.run refuses positional arguments.
   cli.check_model_flags(FLAGS.depth_multiplier, FLAGS.image_size,
                         FLAGS.batch_size)
   output_dir = os.path.abspath(FLAGS.output_dir or default_output_dir())

@@ -43,8 +43,7 @@ flags.DEFINE_string('result_json', '', 'Also write what was exported (name, '
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise cli.BadInputError('unexpected arguments: %s' % ' '.join(argv[1:]))
+  del argv  # cli.run refuses positional arguments.
   cli.require('checkpoint', FLAGS.checkpoint)
   cli.require('output_dir', FLAGS.output_dir)
   cli.check_positive('num_threads', FLAGS.num_threads, allow_zero=True)

@@ -248,8 +248,7 @@ def _model_in_bundle(directory, name, engine):
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise cli.BadInputError('unexpected arguments: %s' % ' '.join(argv[1:]))
+  del argv  # cli.run refuses positional arguments.
   if bool(FLAGS.bundle) == bool(FLAGS.model):
     raise cli.BadInputError('give exactly one of --bundle and --model')
   cli.require('image', FLAGS.image)

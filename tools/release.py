@@ -34,8 +34,7 @@ flags.DEFINE_bool('force', False, 'Rebuild bundles that are up to date.')
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise cli.BadInputError('unexpected arguments: %s' % ' '.join(argv[1:]))
+  del argv  # cli.run refuses positional arguments.
   cli.require('checkpoints_root', FLAGS.checkpoints_root)
   cli.require('output_dir', FLAGS.output_dir)
   cli.check_positive('jobs', FLAGS.jobs)
