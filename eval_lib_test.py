@@ -113,6 +113,31 @@ class EvaluateTest(tf.test.TestCase):
         num_examples=8))
     self.assertEqual(result.global_step, 25)
 
+  def test_tflite_accuracy_matches_the_eval_graph(self):
+    from export import freeze  # pylint: disable=g-import-not-at-top
+    from export import tflite  # pylint: disable=g-import-not-at-top
+    graph = model_builder.build_inference_graph(0.25, 32, 10, False)
+    model = tflite.to_float_tflite(freeze.freeze_graph(graph,
+                                                       self.checkpoint))
+    dataset = dataset_factory.get_dataset(None, 'validation')
+    result = eval_lib.evaluate_tflite(model, dataset, 32, num_examples=40)
+    top1, top5 = self._by_hand(40)
+    self.assertEqual(result.num_examples, 40)
+    # The same pipeline and weights; XNNPACK's float arithmetic may at most
+    # flip a near tie.
+    self.assertLessEqual(abs(round(result.accuracy * 40) - top1), 1)
+    self.assertLessEqual(abs(round(result.recall_5 * 40) - top5), 1)
+
+  def test_tflite_input_quantization(self):
+    detail = {'dtype': np.uint8, 'quantization': (1 / 128., 128)}
+    images = np.array([-1.0, -0.5, 0.0, 0.5, 0.99, 1.5], np.float32)
+    self.assertAllEqual(eval_lib._to_model_input(images, detail),
+                        [0, 64, 128, 192, 255, 255])
+    self.assertAllClose(eval_lib._from_model_output(
+        np.array([0, 128, 255], np.uint8),
+        {'dtype': np.uint8, 'quantization': (1 / 256., 0)}),
+                        [0.0, 0.5, 255 / 256.])
+
   def test_bad_input(self):
     empty = util.new_dir('eval_empty')
     with self.assertRaisesRegex(cli.BadInputError, 'no checkpoint in'):

@@ -41,6 +41,8 @@ _NUMERICS_TAG = 'mobilenet_v1_train numerics check'
 
 TrainResult = collections.namedtuple(
     'TrainResult', ['global_step', 'checkpoint', 'num_classes'])
+TrainGraph = collections.namedtuple(
+    'TrainGraph', ['model', 'learning_rate', 'train_op'])
 
 
 @dataclasses.dataclass
@@ -163,6 +165,30 @@ def _build_train_op(total_loss, learning_rate, global_step):
   return tf.group(apply_op, *update_ops, name='train_op')
 
 
+def build_train_graph(config, images, labels, num_classes, steps_per_decay,
+                      quant_delay):
+  """The model, learning rate and train op of a run, in the default graph.
+
+  The trainer and tools/benchmark both build through this, so the benchmark
+  times the step users run. The global step must exist already.
+
+  Returns:
+    TrainGraph(model_builder.TrainingModel, learning rate, train op).
+  """
+  global_step = tf.train.get_global_step()
+  model = model_builder.build_training_model(
+      images, labels, num_classes, config.depth_multiplier,
+      quantize=config.quantize, quant_delay=quant_delay,
+      freeze_bn_delay=config.freeze_bn_delay,
+      batch_norm_decay=config.batch_norm_decay)
+  learning_rate = tf.train.exponential_decay(
+      config.base_learning_rate(), global_step, steps_per_decay,
+      config.learning_rate_decay_factor, staircase=True,
+      name='learning_rate')
+  train_op = _build_train_op(model.total_loss, learning_rate, global_step)
+  return TrainGraph(model, learning_rate, train_op)
+
+
 def _add_summaries(total_loss, learning_rate, quant_variables):
   for loss in tf.losses.get_losses():
     tf.summary.scalar('losses/%s' % loss.op.name, loss)
@@ -265,7 +291,7 @@ def train(config):
           ps_tasks=config.ps_tasks,
           worker_device='/job:worker/task:%d' % config.task)
     with tf.device(device_fn):
-      global_step = tf.train.get_or_create_global_step()
+      tf.train.get_or_create_global_step()
       data = dataset.input_dataset(
           config.batch_size, config.image_size, is_training=True,
           shuffle_seed=config.shuffle_seed,
@@ -273,16 +299,8 @@ def train(config):
       images, labels = tf.data.make_one_shot_iterator(data).get_next()
       if labels_offset:
         labels -= labels_offset
-      model = model_builder.build_training_model(
-          images, labels, num_classes, config.depth_multiplier,
-          quantize=config.quantize, quant_delay=quant_delay,
-          freeze_bn_delay=config.freeze_bn_delay,
-          batch_norm_decay=config.batch_norm_decay)
-      learning_rate = tf.train.exponential_decay(
-          base_lr, global_step, steps_per_decay,
-          config.learning_rate_decay_factor, staircase=True,
-          name='learning_rate')
-      train_op = _build_train_op(model.total_loss, learning_rate, global_step)
+      model, learning_rate, train_op = build_train_graph(
+          config, images, labels, num_classes, steps_per_decay, quant_delay)
       _add_summaries(model.total_loss, learning_rate, model.quant_variables)
 
       if resume_from:

@@ -17,18 +17,17 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 
 from absl import app
 from absl import flags
 from absl import logging
 import numpy as np
 from PIL import Image
-import tensorflow as tf
 
 from datasets import dataset as dataset_lib
 from datasets import dataset_factory
 from datasets import image_folder
+from tools import input_rate
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('dataset_name', None,
@@ -90,29 +89,6 @@ def make_synthetic_jpeg_dataset(work_dir, num_images):
   return output
 
 
-def measure(dataset, is_training, image_size, batch_size, num_batches,
-            warmup_batches, cache_decoded=None):
-  """(images/s, seconds) for num_batches batches after the warm-up."""
-  with tf.Graph().as_default():
-    data = dataset.input_dataset(
-        batch_size, image_size, is_training,
-        num_epochs=None if is_training else 1000000,
-        cache_decoded=cache_decoded)
-    images, labels = tf.compat.v1.data.make_one_shot_iterator(
-        data).get_next()
-    # Fetch a tiny reduction, not the batch: time the pipeline, not copies.
-    checksum = tf.reduce_sum(images[:, 0, 0, 0]) + tf.cast(
-        tf.reduce_sum(labels), tf.float32)
-    with tf.compat.v1.Session() as sess:
-      for _ in range(warmup_batches):
-        sess.run(checksum)
-      start = time.time()
-      for _ in range(num_batches):
-        sess.run(checksum)
-      elapsed = time.time() - start
-  return batch_size * num_batches / elapsed, elapsed
-
-
 def main(argv):
   del argv
   work_dir = None
@@ -136,9 +112,9 @@ def main(argv):
     if cache is None:
       size = dataset.decoded_size_bytes()
       cache = size is not None and size <= dataset_lib.CACHE_LIMIT_BYTES
-    rate, elapsed = measure(dataset, FLAGS.is_training, FLAGS.image_size,
-                            FLAGS.batch_size, FLAGS.num_batches,
-                            FLAGS.warmup_batches, cache)
+    rate, elapsed = input_rate.measure(
+        dataset, FLAGS.is_training, FLAGS.image_size, FLAGS.batch_size,
+        FLAGS.num_batches, FLAGS.warmup_batches, cache)
     label = 'synthetic JPEG (~500x375)' if FLAGS.synthetic_jpeg else (
         dataset.name)
     print('input pipeline, %s %s, %s preprocessing at %d px, batch %d, %s, '

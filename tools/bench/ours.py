@@ -1,0 +1,143 @@
+"""Our MobileNet v1, measured the way the project's binaries run it.
+
+Training builds through train_lib.build_train_graph (the trainer's model,
+loss, learning rate, guarded SGD step and batch-norm updates) and runs in a
+MonitoredSession with the trainer's session config and its progress hook,
+so the step timed is the step users run. Only the input differs: one batch
+of random images and labels, made in the graph and cached, so the model is
+measured and not the input pipeline (input_rate measures that separately).
+"""
+
+import os
+
+from third_party import tf_slim_compat  # pylint: disable=unused-import
+
+import tensorflow.compat.v1 as tf
+
+import model_builder
+import train_lib
+import training_hooks
+import variants
+
+# Large enough that the progress hook never logs during a benchmark.
+_NEVER = 10**12
+
+
+def cached_batch(batch_size, image_size, num_classes, seed=0):
+  """(images, labels) tensors of one random batch, repeated from a cache."""
+  images = tf.random.stateless_uniform(
+      [batch_size, image_size, image_size, 3], [seed, 1], -1.0, 1.0)
+  labels = tf.random.stateless_uniform([batch_size], [seed, 2], 0,
+                                       num_classes, dtype=tf.int64)
+  data = tf.data.Dataset.from_tensors((images, labels)).cache().repeat()
+  data = data.prefetch(1)
+  return tf.data.make_one_shot_iterator(data).get_next()
+
+
+class TrainRunner(object):
+  """One training step per step(); save() writes a checkpoint."""
+
+  def __init__(self, depth_multiplier, image_size, batch_size, quantize,
+               num_classes=variants.IMAGENET_NUM_CLASSES, num_threads=0):
+    self.images_per_step = batch_size
+    # Quantized from step 0, as when fine-tuning a float checkpoint: the
+    # fake-quant step is the one measured.
+    config = train_lib.TrainConfig(
+        checkpoint_dir='unused', batch_size=batch_size,
+        image_size=image_size, depth_multiplier=depth_multiplier,
+        quantize=quantize, quant_delay=0, num_threads=num_threads)
+    self._graph = tf.Graph()
+    with self._graph.as_default():
+      tf.train.get_or_create_global_step()
+      images, labels = cached_batch(batch_size, image_size, num_classes)
+      model, learning_rate, self._train_op = train_lib.build_train_graph(
+          config, images, labels, num_classes,
+          steps_per_decay=train_lib.decay_steps(
+              1281167, batch_size, config.num_epochs_per_decay),
+          quant_delay=config.effective_quant_delay())
+      self._saver = tf.train.Saver()
+      hook = training_hooks.ProgressHook(model.total_loss, learning_rate,
+                                         batch_size, _NEVER)
+      self._session = tf.train.SingularMonitoredSession(
+          hooks=[hook], config=train_lib.session_config(num_threads))
+
+  def step(self):
+    self._session.run(self._train_op)
+
+  def save(self, directory):
+    """Writes the current variables; returns the checkpoint path."""
+    os.makedirs(directory, exist_ok=True)
+    with self._graph.as_default():
+      return self._saver.save(self._session.raw_session(),
+                              os.path.join(directory, 'model.ckpt'))
+
+  def close(self):
+    self._session.close()
+
+
+class EvalRunner(object):
+  """One eval batch (the eval graph of model_builder) per step()."""
+
+  def __init__(self, depth_multiplier, image_size, batch_size,
+               quantize=False, checkpoint=None,
+               num_classes=variants.IMAGENET_NUM_CLASSES, num_threads=0):
+    self.images_per_step = batch_size
+    self._graph = tf.Graph()
+    with self._graph.as_default():
+      images, _ = cached_batch(batch_size, image_size, num_classes)
+      self._logits, _ = model_builder.build_eval_model(
+          images, num_classes, depth_multiplier, quantize)
+      init = tf.global_variables_initializer()
+      saver = tf.train.Saver() if checkpoint else None
+    # The eval binary's session config (eval_lib.Evaluator).
+    config = tf.ConfigProto(intra_op_parallelism_threads=num_threads,
+                            inter_op_parallelism_threads=num_threads)
+    self._session = tf.Session(graph=self._graph, config=config)
+    with self._graph.as_default():
+      if saver:
+        saver.restore(self._session, checkpoint)
+      else:
+        self._session.run(init)
+
+  def step(self):
+    self._session.run(self._logits)
+
+  def close(self):
+    self._session.close()
+
+
+def input_rate(image_size, batch_size, num_batches, warmup_batches):
+  """Images/s of the training input pipeline on the built-in digits.
+
+  The pipeline training reads (decoded images cached, distorted
+  preprocessing to image_size, batching, prefetch), measured by
+  tools/input_benchmark's function (tools/input_rate.py).
+  """
+  from datasets import dataset_factory  # pylint: disable=g-import-not-at-top
+  from tools import input_rate  # pylint: disable=g-import-not-at-top
+  dataset = dataset_factory.get_dataset(None, 'train', None)
+  rate, _ = input_rate.measure(dataset, True, image_size, batch_size,
+                                    num_batches, warmup_batches)
+  return rate
+
+
+def export_tflite(checkpoint, depth_multiplier, image_size, quantize,
+                  output_dir, num_threads=0):
+  """The .tflite bytes of the published bundle exported from `checkpoint`.
+
+  export/bundle.py writes <model>.tgz as for a release (frozen graph, float
+  or uint8 conversion, its checks); the .tflite is read back from it.
+  Returns (tflite bytes, bundle result).
+  """
+  from export import bundle  # pylint: disable=g-import-not-at-top
+  result = bundle.export_bundle(checkpoint, output_dir,
+                                depth_multiplier=depth_multiplier,
+                                image_size=image_size, quantize=quantize,
+                                num_threads=num_threads)
+  with bundle.opened(result.archive) as (directory, name):
+    with open(os.path.join(directory, bundle.members(name).tflite),
+              'rb') as f:
+      model = f.read()
+  return model, result
+
+

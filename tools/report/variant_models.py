@@ -1,0 +1,80 @@
+"""Per-variant model figures: MACs, parameters, .tflite sizes and latency.
+
+For the results report's model table. MACs and parameters come from the
+built graph (tools/graph_stats). The .tflite files are converted with
+export/'s freeze and tflite functions from models that are initialised,
+not trained (size and latency do not depend on the weights' values): the
+float model straight from its initial weights; the uint8 model after a few
+quantized training steps on random images (tools/bench/ours.py), which give
+every fake-quant node a range so the converter can quantize the whole
+model. Latency is the median LiteRT invoke (tools/bench/tflite_latency.py),
+with 1 thread and with all threads.
+"""
+
+import os
+import time
+
+from third_party import tf_slim_compat  # pylint: disable=unused-import
+
+import tensorflow.compat.v1 as tf
+
+import model_builder
+import variants
+from export import freeze
+from export import tflite
+from tools import graph_stats
+from tools.bench import ours
+from tools.bench import tflite_latency
+
+
+def float_tflite(depth_multiplier, image_size,
+                 num_classes=variants.IMAGENET_NUM_CLASSES):
+  """The float .tflite bytes of an initialised model."""
+  graph = model_builder.build_inference_graph(depth_multiplier, image_size,
+                                              num_classes, quantize=False)
+  with graph.as_default():
+    init = tf.global_variables_initializer()
+  with tf.Session(graph=graph) as sess:
+    sess.run(init)
+    frozen = freeze.freeze_session(sess)
+  return tflite.to_float_tflite(frozen)
+
+
+def uint8_tflite(depth_multiplier, image_size, work_dir, calibration_steps=3,
+                 batch_size=2, num_classes=variants.IMAGENET_NUM_CLASSES):
+  """The uint8 .tflite bytes after a brief quantized training (ranges)."""
+  runner = ours.TrainRunner(depth_multiplier, image_size, batch_size,
+                            quantize=True, num_classes=num_classes)
+  try:
+    for _ in range(calibration_steps):
+      runner.step()
+    checkpoint = runner.save(work_dir)
+  finally:
+    runner.close()
+  graph = model_builder.build_inference_graph(depth_multiplier, image_size,
+                                              num_classes, quantize=True)
+  return tflite.to_uint8_tflite(freeze.freeze_graph(graph, checkpoint))
+
+
+def measure(depth_multiplier, image_size, work_dir, invokes=50, warmup=10,
+            calibration_steps=3):
+  """{macs, params, float/uint8 bytes and ms (1 thread, all threads)}."""
+  start = time.time()
+  stats = graph_stats.measure(depth_multiplier, image_size)
+  row = {'variant': variants.model_name(depth_multiplier, image_size),
+         'depth_multiplier': depth_multiplier, 'image_size': image_size,
+         'macs': stats.macs, 'params': stats.params}
+  models = {
+      'float': float_tflite(depth_multiplier, image_size),
+      'uint8': uint8_tflite(depth_multiplier, image_size,
+                            os.path.join(work_dir, row['variant']),
+                            calibration_steps),
+  }
+  for kind, model in models.items():
+    row['%s_bytes' % kind] = len(model)
+    row['%s_ms_1thread' % kind] = round(
+        tflite_latency.median_ms(model, 1, warmup, invokes), 3)
+    row['%s_ms_all_threads' % kind] = round(tflite_latency.median_ms(
+        model, tflite_latency.all_threads(), warmup, invokes), 3)
+  row['seconds'] = round(time.time() - start, 1)
+  return row

@@ -1,0 +1,185 @@
+r"""Generates docs/RESULTS.md and docs/accuracy_vs_macs.png from measurements.
+
+  bazel run -c opt //tools:benchmark -- --out=docs/benchmark_1.0_224.json
+  bazel run -c opt //tools:demo
+  bazel run -c opt //tools:results_report
+
+Gathers:
+  * the model table: MACs, parameters, float and uint8 .tflite sizes and
+    LiteRT latency of the 16 variants, measured now
+    (tools/report/variant_models.py);
+  * the speed table against Keras from tools/benchmark JSON files
+    (--benchmark_json, default docs/benchmark_*.json);
+  * float vs quantized vs uint8-TFLite accuracy on the digits from the main
+    job's output (--demo_dir, default runs/demo; the .tflite accuracies are
+    measured now by running the models over the validation split);
+and writes the report, the chart and the data behind them
+(docs/results.json), each atomically.
+"""
+
+import datetime
+import glob
+import json
+import os
+import shutil
+import tempfile
+import time
+
+from absl import flags
+from absl import logging
+
+import cli
+
+FLAGS = flags.FLAGS
+
+flags.DEFINE_string('out_dir', None, 'Where RESULTS.md, the chart and '
+                    'results.json go; default: docs/ in the workspace.')
+flags.DEFINE_list('benchmark_json', None, 'tools/benchmark JSON files; '
+                  'default: <out_dir>/benchmark_*.json.')
+flags.DEFINE_string('demo_dir', None, 'The main job\'s output; default: '
+                    'runs/demo in the workspace. Empty: leave the digits '
+                    'section out.')
+flags.DEFINE_list('variants', None, 'Variants of the model table as '
+                  '<depth multiplier>_<size> (e.g. 1.0_224,0.25_128); '
+                  'default: the 16 published ones.')
+flags.DEFINE_integer('invokes', 50, 'Timed LiteRT invokes per model and '
+                     'thread count (the median is reported).')
+flags.DEFINE_integer('warmup', 10, 'Untimed invokes first.')
+flags.DEFINE_integer('calibration_steps', 3, 'Quantized training steps that '
+                     'give the uint8 models their ranges.')
+
+
+def _workspace():
+  return os.environ.get('BUILD_WORKSPACE_DIRECTORY') or os.getcwd()
+
+
+def parse_variants(values):
+  """['1.0_224', ...] -> [(1.0, 224), ...]; BadInputError for bad ones."""
+  import variants  # pylint: disable=g-import-not-at-top
+  if not values:
+    return [(v.depth_multiplier, v.image_size)
+            for v in variants.FLOAT_VARIANTS]
+  parsed = []
+  for value in values:
+    try:
+      variant = variants.parse_model_name('mobilenet_v1_' + value.strip())
+    except ValueError:
+      raise cli.BadInputError('--variants: %r is not <depth multiplier>_'
+                              '<size>, e.g. 0.5_160' % value) from None
+    if variant.quantize:
+      raise cli.BadInputError('--variants: name float variants (%r); each '
+                              'row measures float and uint8' % value)
+    cli.check_model_flags(variant.depth_multiplier, variant.image_size)
+    parsed.append((variant.depth_multiplier, variant.image_size))
+  return parsed
+
+
+def load_benchmarks(paths):
+  """The benchmark results, checked for the figures the report shows."""
+  from tools.bench import suite  # pylint: disable=g-import-not-at-top
+  results = []
+  for path in paths:
+    try:
+      with open(path, encoding='utf-8') as f:
+        result = json.load(f)
+    except (OSError, ValueError) as e:
+      raise cli.BadInputError('--benchmark_json: cannot read %s: %s' % (
+          path, cli.one_line(e))) from e
+    missing = [k for k in suite.FIGURES if k not in result]
+    if missing:
+      raise cli.BadInputError('--benchmark_json: %s is not a tools/benchmark '
+                              'result (no %s)' % (path, missing[0]))
+    results.append(result)
+  return results
+
+
+def gather(model_variants, benchmark_paths, demo_dir, invokes, warmup,
+           calibration_steps):
+  """Measures and reads everything the report shows; returns the data."""
+  from tools.bench import suite  # pylint: disable=g-import-not-at-top
+  from tools.report import digits_accuracy  # pylint: disable=g-import-not-at-top
+  from tools.report import variant_models  # pylint: disable=g-import-not-at-top
+  start = time.time()
+  machine = suite.machine_description()
+  data = {
+      'date': datetime.datetime.now(datetime.timezone.utc).strftime(
+          '%Y-%m-%d %H:%M UTC'),
+      'machine': machine,
+      'load_average_at_start': round(os.getloadavg()[0], 2),
+      'benchmarks': load_benchmarks(benchmark_paths),
+      'model_settings': {'invokes': invokes, 'warmup': warmup,
+                         'calibration_steps': calibration_steps,
+                         'cores': machine['cores']},
+  }
+  digits = None
+  if demo_dir:
+    logging.info('digits accuracy from %s', demo_dir)
+    digits = digits_accuracy.measure(demo_dir)
+  data['digits'] = digits
+  work_dir = tempfile.mkdtemp(prefix='results_report.')
+  rows = []
+  try:
+    for index, (depth_multiplier, image_size) in enumerate(model_variants):
+      row = variant_models.measure(depth_multiplier, image_size, work_dir,
+                                   invokes, warmup, calibration_steps)
+      rows.append(row)
+      logging.info('%d/%d %s: %.1f M MACs, float %.2f MB %.2f ms, uint8 '
+                   '%.2f MB %.2f ms (1 thread), %.0f s', index + 1,
+                   len(model_variants), row['variant'], row['macs'] / 1e6,
+                   row['float_bytes'] / 1e6, row['float_ms_1thread'],
+                   row['uint8_bytes'] / 1e6, row['uint8_ms_1thread'],
+                   row['seconds'])
+  finally:
+    shutil.rmtree(work_dir, ignore_errors=True)
+  data['models'] = rows
+  data['load_average_at_end'] = round(os.getloadavg()[0], 2)
+  data['seconds'] = round(time.time() - start, 1)
+  return data
+
+
+def write_report(data, out_dir):
+  """Writes results.json, the chart and RESULTS.md; returns their paths."""
+  import eval_lib  # pylint: disable=g-import-not-at-top
+  from tools.report import render  # pylint: disable=g-import-not-at-top
+  os.makedirs(out_dir, exist_ok=True)
+  data = dict(data, data_file='results.json')
+  data_path = eval_lib.atomic_write_json(os.path.join(out_dir,
+                                                      'results.json'), data)
+  chart = render.draw_chart(data['models'],
+                            os.path.join(out_dir, render.CHART_NAME))
+  report = os.path.join(out_dir, 'RESULTS.md')
+  temp = report + '.tmp'
+  with open(temp, 'w', encoding='utf-8') as f:
+    f.write(render.markdown(data))
+  os.replace(temp, report)
+  return report, chart, data_path
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise cli.BadInputError('unexpected arguments: %s' % ' '.join(argv[1:]))
+  cli.check_positive('invokes', FLAGS.invokes)
+  cli.check_positive('warmup', FLAGS.warmup, allow_zero=True)
+  cli.check_positive('calibration_steps', FLAGS.calibration_steps)
+  if FLAGS.invokes < 50:
+    raise cli.BadInputError('--invokes must be >= 50, got %d' % FLAGS.invokes)
+  model_variants = parse_variants(FLAGS.variants)
+  out_dir = (cli.user_path(FLAGS.out_dir) if FLAGS.out_dir
+             else os.path.join(_workspace(), 'docs'))
+  if FLAGS.benchmark_json is None:
+    benchmark_paths = sorted(glob.glob(os.path.join(out_dir,
+                                                    'benchmark_*.json')))
+  else:
+    benchmark_paths = [cli.user_path(p) for p in FLAGS.benchmark_json if p]
+  if FLAGS.demo_dir is None:
+    demo_dir = os.path.join(_workspace(), 'runs', 'demo')
+  else:
+    demo_dir = cli.user_path(FLAGS.demo_dir) if FLAGS.demo_dir else None
+  data = gather(model_variants, benchmark_paths, demo_dir, FLAGS.invokes,
+                FLAGS.warmup, FLAGS.calibration_steps)
+  paths = write_report(data, out_dir)
+  print('wrote %s in %.0f s' % (', '.join(paths), data['seconds']))
+
+
+if __name__ == '__main__':
+  cli.run(main)
