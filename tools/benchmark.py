@@ -33,14 +33,16 @@ flags.DEFINE_integer('image_size', 224, 'Input resolution.')
 flags.DEFINE_integer('batch_size', 32, 'Training and eval batch size.')
 flags.DEFINE_integer('warmup_steps', 3, 'Untimed steps before timing each '
                      'training, eval and input measurement.')
-flags.DEFINE_integer('train_steps', 12, 'Timed float training steps, ours '
+flags.DEFINE_integer('train_steps', 20, 'Timed float training steps, ours '
                      'and Keras\'s each.')
-flags.DEFINE_integer('quant_train_steps', 6, 'Timed quantized training '
+flags.DEFINE_integer('quant_train_steps', 8, 'Timed quantized training '
                      'steps.')
-flags.DEFINE_integer('rounds', 3, 'Rounds the training steps are '
+flags.DEFINE_integer('rounds', 4, 'Rounds the training steps are '
                      'interleaved in (so load changes hit all alike).')
 flags.DEFINE_integer('eval_steps', 10, 'Timed eval batches.')
 flags.DEFINE_integer('input_batches', 30, 'Timed input-pipeline batches.')
+flags.DEFINE_integer('jpeg_images', 256, 'Synthetic ImageNet-sized JPEGs '
+                     'for the JPEG input-pipeline figure.')
 flags.DEFINE_integer('tflite_warmup', 10, 'Untimed TFLite invokes.')
 flags.DEFINE_integer('tflite_invokes', 50, 'Timed TFLite invokes (the '
                      'median is reported).')
@@ -60,7 +62,7 @@ def settings_from_flags():
   cli.check_model_flags(FLAGS.depth_multiplier, FLAGS.image_size,
                         FLAGS.batch_size)
   for name in ('train_steps', 'quant_train_steps', 'rounds', 'eval_steps',
-               'input_batches', 'calibration_images'):
+               'input_batches', 'calibration_images', 'jpeg_images'):
     _positive(name)
   for name in ('warmup_steps', 'tflite_warmup', 'num_threads'):
     _positive(name, allow_zero=True)
@@ -74,6 +76,7 @@ def settings_from_flags():
       train_steps=FLAGS.train_steps,
       quant_train_steps=FLAGS.quant_train_steps, rounds=FLAGS.rounds,
       eval_steps=FLAGS.eval_steps, input_batches=FLAGS.input_batches,
+      jpeg_images=FLAGS.jpeg_images,
       tflite_warmup=FLAGS.tflite_warmup,
       tflite_invokes=FLAGS.tflite_invokes,
       calibration_images=FLAGS.calibration_images,
@@ -92,8 +95,7 @@ def configure_threads(num_threads):
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise cli.BadInputError('unexpected arguments: %s' % ' '.join(argv[1:]))
+  del argv  # cli.run refuses positional arguments.
   settings = settings_from_flags()
   out = cli.user_path(FLAGS.out) if FLAGS.out else None
   if out and os.path.isdir(out):

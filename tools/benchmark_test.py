@@ -19,6 +19,7 @@ from tools.bench import timing  # pylint: disable=g-import-not-at-top,g-bad-impo
 TINY = suite.Settings(depth_multiplier=0.25, image_size=32, batch_size=4,
                       warmup_steps=1, train_steps=2, quant_train_steps=2,
                       rounds=2, eval_steps=2, input_batches=2,
+                      jpeg_images=24,
                       tflite_warmup=1, tflite_invokes=50,
                       calibration_images=2, num_threads=1)
 
@@ -60,7 +61,7 @@ class SuiteTest(absltest.TestCase):
     for key in suite.FIGURES:
       self.assertIn(key, result)
     self.assertEqual(result['variant'], 'mobilenet_v1_0.25_32')
-    for key in suite.FIGURES[1:]:
+    for key in suite.FIGURES[1:] + ('input_jpeg_images_per_sec',):
       self.assertGreater(result[key], 0, key)
     # The uint8 model is smaller than the float one; Keras's too.
     self.assertLess(result['tflite_quant_bytes'],

@@ -12,7 +12,6 @@ the bottleneck. --synthetic_jpeg converts a set of ImageNet-sized JPEGs
 (about 500x375, made here) with build_image_data's library first.
 """
 
-import io
 import os
 import shutil
 import sys
@@ -20,13 +19,9 @@ import tempfile
 
 from absl import app
 from absl import flags
-from absl import logging
-import numpy as np
-from PIL import Image
 
 from datasets import dataset as dataset_lib
 from datasets import dataset_factory
-from datasets import image_folder
 from tools import input_rate
 
 FLAGS = flags.FLAGS
@@ -55,47 +50,13 @@ flags.DEFINE_integer('warmup_batches', 5,
                      lower_bound=0)
 
 
-def _synthetic_jpeg(rng, width, height):
-  """A smooth random picture with some noise: ImageNet-like JPEG sizes."""
-  small = rng.randint(0, 256, (12, 16, 3)).astype(np.uint8)
-  image = Image.fromarray(small).resize((width, height), Image.BICUBIC)
-  pixels = np.asarray(image).astype(np.int16)
-  pixels += rng.randint(-10, 11, pixels.shape).astype(np.int16)
-  buffer = io.BytesIO()
-  Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(
-      buffer, format='JPEG', quality=90)
-  return buffer.getvalue()
-
-
-def make_synthetic_jpeg_dataset(work_dir, num_images):
-  """Makes num_images JPEGs in 10 classes, converts them, returns the dir."""
-  rng = np.random.RandomState(0)
-  source = os.path.join(work_dir, 'images')
-  total_bytes = 0
-  for i in range(num_images):
-    class_dir = os.path.join(source, 'class%d' % (i % 10))
-    os.makedirs(class_dir, exist_ok=True)
-    width, height = (500, 375) if i % 3 else (375, 500)
-    data = _synthetic_jpeg(rng, width, height)
-    total_bytes += len(data)
-    with open(os.path.join(class_dir, '%05d.jpg' % i), 'wb') as f:
-      f.write(data)
-  logging.info('made %d synthetic JPEGs, %.0f KB each on average',
-               num_images, total_bytes / num_images / 1024)
-  output = os.path.join(work_dir, 'records')
-  image_folder.convert_image_folder(source, output, validation_fraction=0.1,
-                                    num_shards=8,
-                                    num_threads=os.cpu_count() or 1)
-  return output
-
-
 def main(argv):
   del argv
   work_dir = None
   try:
     if FLAGS.synthetic_jpeg:
       work_dir = tempfile.mkdtemp(prefix='input_benchmark-')
-      dataset_dir = make_synthetic_jpeg_dataset(work_dir,
+      dataset_dir = input_rate.make_synthetic_jpeg_dataset(work_dir,
                                                 FLAGS.num_synthetic_images)
       name = None
     else:

@@ -45,6 +45,9 @@ flags.DEFINE_list('variants', None, 'Variants of the model table as '
 flags.DEFINE_integer('invokes', 50, 'Timed LiteRT invokes per model and '
                      'thread count (the median is reported).')
 flags.DEFINE_integer('warmup', 10, 'Untimed invokes first.')
+flags.DEFINE_string('from_data', None, 'Render again from a results.json '
+                    'written before, measuring nothing (e.g. after the '
+                    'report\'s layout changed).')
 flags.DEFINE_integer('calibration_steps', 3, 'Quantized training steps that '
                      'give the uint8 models their ranges.')
 
@@ -156,8 +159,7 @@ def write_report(data, out_dir):
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise cli.BadInputError('unexpected arguments: %s' % ' '.join(argv[1:]))
+  del argv  # cli.run refuses positional arguments.
   cli.check_positive('invokes', FLAGS.invokes)
   cli.check_positive('warmup', FLAGS.warmup, allow_zero=True)
   cli.check_positive('calibration_steps', FLAGS.calibration_steps)
@@ -166,6 +168,17 @@ def main(argv):
   model_variants = parse_variants(FLAGS.variants)
   out_dir = (cli.user_path(FLAGS.out_dir) if FLAGS.out_dir
              else os.path.join(_workspace(), 'docs'))
+  if FLAGS.from_data:
+    path = cli.user_path(FLAGS.from_data)
+    try:
+      with open(path, encoding='utf-8') as f:
+        data = json.load(f)
+    except (OSError, ValueError) as e:
+      raise cli.BadInputError('--from_data: cannot read %s: %s' % (
+          path, cli.one_line(e))) from e
+    print('wrote %s (from %s)' % (', '.join(write_report(data, out_dir)),
+                                   path))
+    return
   if FLAGS.benchmark_json is None:
     benchmark_paths = sorted(glob.glob(os.path.join(out_dir,
                                                     'benchmark_*.json')))

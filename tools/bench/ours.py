@@ -114,10 +114,27 @@ def input_rate(image_size, batch_size, num_batches, warmup_batches):
   tools/input_benchmark's function (tools/input_rate.py).
   """
   from datasets import dataset_factory  # pylint: disable=g-import-not-at-top
-  from tools import input_rate  # pylint: disable=g-import-not-at-top
+  from tools import input_rate as input_rate_lib  # pylint: disable=g-import-not-at-top
   dataset = dataset_factory.get_dataset(None, 'train', None)
-  rate, _ = input_rate.measure(dataset, True, image_size, batch_size,
-                                    num_batches, warmup_batches)
+  rate, _ = input_rate_lib.measure(dataset, True, image_size, batch_size,
+                                   num_batches, warmup_batches)
+  return rate
+
+
+def jpeg_input_rate(image_size, batch_size, num_batches, warmup_batches,
+                    work_dir, num_images=256):
+  """The same on ImageNet-sized synthetic JPEGs, decoded every time.
+
+  Stands for ImageNet (which does not fit in memory): every image is read,
+  decoded, cropped and resized, as `input_benchmark --synthetic_jpeg`.
+  """
+  from datasets import dataset_factory  # pylint: disable=g-import-not-at-top
+  from tools import input_rate as input_rate_lib  # pylint: disable=g-import-not-at-top
+  records = input_rate_lib.make_synthetic_jpeg_dataset(work_dir, num_images)
+  dataset = dataset_factory.get_dataset(None, 'train', records)
+  rate, _ = input_rate_lib.measure(dataset, True, image_size, batch_size,
+                                   num_batches, warmup_batches,
+                                   cache_decoded=False)
   return rate
 
 

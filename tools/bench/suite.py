@@ -6,7 +6,8 @@ prints and saves the result):
     steps and of Keras's MobileNet, timed interleaved (timing.py) on one
     cached batch;
   * eval images/s of our float eval graph and input-pipeline images/s of
-    the training pipeline on the built-in digits at the same resolution;
+    the training pipeline at the same resolution, on the built-in digits
+    and on ImageNet-sized synthetic JPEGs decoded every time;
   * TensorFlow Lite latency (median invoke, 1 thread and all threads) and
     size of our float and uint8 models, exported as published bundles from
     the benchmark's own training runs (a few steps, which also teach the
@@ -50,11 +51,12 @@ class Settings:
   image_size: int = 224
   batch_size: int = 32
   warmup_steps: int = 3
-  train_steps: int = 12
-  quant_train_steps: int = 6
-  rounds: int = 3
+  train_steps: int = 20
+  quant_train_steps: int = 8
+  rounds: int = 4
   eval_steps: int = 10
   input_batches: int = 30
+  jpeg_images: int = 256
   tflite_warmup: int = 10
   tflite_invokes: int = 50
   calibration_images: int = 8
@@ -190,6 +192,9 @@ def run(settings, work_dir=None):
     result['input_pipeline'] = ('built-in digits, train split, training '
                                 'preprocessing to %d px, batch %d' % (
                                     s.image_size, s.batch_size))
+    result['input_jpeg_images_per_sec'] = round(ours.jpeg_input_rate(
+        s.image_size, s.batch_size, s.input_batches, s.warmup_steps,
+        os.path.join(work_dir, 'jpeg'), s.jpeg_images), 1)
 
     logging.info('exporting our bundles')
     bundles_dir = os.path.join(work_dir, 'bundles')
@@ -215,7 +220,10 @@ TABLE_ROWS = (
     ('training, quantized (images/s)', 'train_quant_images_per_sec', None,
      '%.1f'),
     ('eval, float (images/s)', 'eval_images_per_sec', None, '%.1f'),
-    ('input pipeline (images/s)', 'input_images_per_sec', None, '%.0f'),
+    ('input pipeline, digits (images/s)', 'input_images_per_sec', None,
+     '%.0f'),
+    ('input pipeline, ImageNet-sized JPEGs (images/s)',
+     'input_jpeg_images_per_sec', None, '%.0f'),
     ('TFLite float, 1 thread (ms)', 'tflite_float_ms_1thread',
      'keras_tflite_float_ms_1thread', '%.2f'),
     ('TFLite float, all threads (ms)', 'tflite_float_ms_all_threads',
@@ -250,14 +258,19 @@ def format_table(result):
           machine['cpu'], machine['cores'], result['date'],
           result['load_average_at_start'], result['load_average_at_end']),
       '',
-      '%-40s %12s %12s' % ('', 'ours', 'Keras'),
+      '%-50s %12s %12s' % ('', 'ours', 'Keras'),
   ]
   for label, ours_key, keras_key, fmt in TABLE_ROWS:
-    lines.append('%-40s %12s %12s' % (label, _cell(result, ours_key, fmt),
+    lines.append('%-50s %12s %12s' % (label, _cell(result, ours_key, fmt),
                                       _cell(result, keras_key, fmt)))
   lines.append('')
   lines.append('float training: ours %.2fx Keras\'s speed; a quantized step '
                'costs %.2fx a float one' % (
                    result['train_speedup_vs_keras'],
                    result['quant_step_cost_vs_float']))
+  lines.append('input pipeline: %s float training\'s rate' % ', '.join(
+      '%.0fx (%s)' % (result[key] / result['train_images_per_sec'], what)
+      for key, what in (('input_images_per_sec', 'digits'),
+                        ('input_jpeg_images_per_sec', 'JPEGs'))
+      if key in result))
   return '\n'.join(lines)

@@ -12,6 +12,7 @@ import matplotlib
 
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top,wrong-import-position
+from matplotlib import ticker  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 import variants  # pylint: disable=g-import-not-at-top,wrong-import-position
 from tools.bench import suite  # pylint: disable=g-import-not-at-top,wrong-import-position
@@ -33,6 +34,15 @@ def _published(name):
   return variants.PUBLISHED.get(name)
 
 
+def _plain_log_ticks(axis, ticks):
+  """Labels a log axis with plain numbers (no overlapping 10^x minors)."""
+  lower, upper = axis.get_view_interval()
+  axis.set_major_locator(ticker.FixedLocator(
+      [t for t in ticks if lower <= t <= upper] or ticks[:1]))
+  axis.set_major_formatter(ticker.FormatStrFormatter('%g'))
+  axis.set_minor_formatter(ticker.NullFormatter())
+
+
 def draw_chart(model_rows, path):
   """Published ImageNet top-1 against measured MACs and uint8 latency."""
   rows = [r for r in model_rows if _published(r['variant'])]
@@ -49,6 +59,11 @@ def draw_chart(model_rows, path):
                    edgecolors=color, marker=marker, s=50)
     right.scatter(row['uint8_ms_1thread'], quant.top1 if quant
                   else published.top1, color=color, marker=marker, s=50)
+  for depth, color in _COLORS.items():
+    line = sorted((r['macs'] / 1e6, _published(r['variant']).top1)
+                  for r in rows if r['depth_multiplier'] == depth)
+    if len(line) > 1:
+      left.plot(*zip(*line), color=color, alpha=0.4, linewidth=1)
   left.set_xscale('log')
   left.set_xlabel('Million MACs (measured from the graph, tools/graph_stats)')
   left.set_ylabel('ImageNet top-1 % (published by the original)')
@@ -57,6 +72,8 @@ def draw_chart(model_rows, path):
   right.set_xlabel('uint8 .tflite latency, 1 thread, ms (measured here)')
   right.set_ylabel('ImageNet top-1 % of the _quant model (published)')
   right.set_title('Accuracy vs measured uint8 TFLite latency')
+  _plain_log_ticks(left.xaxis, (10, 20, 50, 100, 200, 500, 1000))
+  _plain_log_ticks(right.xaxis, (0.1, 0.2, 0.5, 1, 2, 5, 10, 20))
   for axis in (left, right):
     axis.grid(True, which='both', alpha=0.3)
   handles = [plt.Line2D([], [], color=c, marker='o', linestyle='',
@@ -116,6 +133,22 @@ def _speed_section(benchmarks):
             result['settings']['warmup_steps'], result['settings']['rounds'],
             result.get('input_pipeline', 'the built-in digits')),
         '']
+    lines += [
+        'The quantized .tflite formats differ: ours is uint8 with one range '
+        'per tensor, the format of the published _quant models (as TOCO '
+        'made them, for integer-only hardware); Keras\'s is TensorFlow '
+        'Lite\'s post-training int8 (uint8 only at the input and output), '
+        'whose kernels LiteRT\'s default CPU path (XNNPACK) runs faster.',
+        '']
+    if 'input_jpeg_images_per_sec' in result:
+      lines += [
+          'The input pipeline outruns float training %.0fx on the digits and '
+          '%.0fx on ImageNet-sized JPEGs decoded every time (synthetic, '
+          'about 500x375, as `tools/input_benchmark --synthetic_jpeg`).' % (
+              result['input_images_per_sec'] /
+              result['train_images_per_sec'],
+              result['input_jpeg_images_per_sec'] /
+              result['train_images_per_sec']), '']
   return lines
 
 
