@@ -60,6 +60,8 @@ class Settings:
   tflite_warmup: int = 10
   tflite_invokes: int = 50
   calibration_images: int = 8
+  # Our sessions' pools; tools/benchmark sets Keras's (eager) pools to the
+  # same before TensorFlow starts, which a library call cannot do.
   num_threads: int = 0
 
 
