@@ -15,7 +15,6 @@ Thread settings (--num_threads) apply to both models alike.
 This is a benchmark, not a test: `bazel test //...` only runs its smoke test.
 """
 
-import json
 import os
 import sys
 

@@ -21,6 +21,9 @@ import variants
 
 # Large enough that the progress hook never logs during a benchmark.
 _NEVER = 10**12
+# The learning-rate schedule of an ImageNet run (its training split's size);
+# it only sets a constant of the step, not its cost.
+_IMAGENET_TRAIN_EXAMPLES = 1281167
 
 
 def cached_batch(batch_size, image_size, num_classes, seed=0):
@@ -53,7 +56,8 @@ class TrainRunner(object):
       model, learning_rate, self._train_op = train_lib.build_train_graph(
           config, images, labels, num_classes,
           steps_per_decay=train_lib.decay_steps(
-              1281167, batch_size, config.num_epochs_per_decay),
+              _IMAGENET_TRAIN_EXAMPLES, batch_size,
+              config.num_epochs_per_decay),
           quant_delay=config.effective_quant_delay())
       self._saver = tf.train.Saver()
       hook = training_hooks.ProgressHook(model.total_loss, learning_rate,
