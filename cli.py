@@ -54,6 +54,14 @@ def user_path(path):
   return dataset_info.user_path(path)
 
 
+def workspace_dir():
+  """The checkout under `bazel run` (BUILD_WORKSPACE_DIRECTORY), else the cwd.
+
+  Where the tools' default outputs (runs/, docs/) go.
+  """
+  return os.environ.get('BUILD_WORKSPACE_DIRECTORY') or os.getcwd()
+
+
 def default_run_dir(depth_multiplier, image_size, quantize):
   """runs/<model name> in the workspace (under bazel run) or the cwd.
 
@@ -62,8 +70,7 @@ def default_run_dir(depth_multiplier, image_size, quantize):
   bare eval afterwards find each other.
   """
   import variants  # pylint: disable=g-import-not-at-top
-  root = os.environ.get('BUILD_WORKSPACE_DIRECTORY') or os.getcwd()
-  return os.path.join(root, 'runs', variants.model_name(
+  return os.path.join(workspace_dir(), 'runs', variants.model_name(
       depth_multiplier, image_size, quantize))
 
 

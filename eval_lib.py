@@ -17,9 +17,7 @@ eval_dir/metrics.json, written atomically:
 
 import collections
 import dataclasses
-import json
 import os
-import tempfile
 import time
 from typing import Optional
 
@@ -27,13 +25,17 @@ from absl import logging
 import numpy as np
 import tensorflow.compat.v1 as tf
 
+import atomic_file
 import checkpoint_compat
 import cli
 import model_builder
+import training_hooks
 from datasets import dataset_factory
 
 METRICS_FILENAME = 'metrics.json'
 TOP_K = 5
+# Seconds between progress lines of a long evaluation.
+_PROGRESS_SECS = 30
 
 EvalResult = collections.namedtuple(
     'EvalResult', ['accuracy', 'recall_5', 'num_examples', 'global_step',
@@ -84,28 +86,10 @@ def count_correct(logits, labels, k=TOP_K):
   return top1, topk
 
 
-def atomic_write_json(path, obj):
-  """Writes `obj` as JSON to `path` through a temporary file and a rename."""
-  directory = os.path.dirname(os.path.abspath(path))
-  os.makedirs(directory, exist_ok=True)
-  fd, temp_path = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path),
-                                   suffix='.tmp', dir=directory)
-  try:
-    with os.fdopen(fd, 'w') as f:
-      json.dump(obj, f, indent=2, sort_keys=True)
-      f.write('\n')
-    os.replace(temp_path, path)
-  except BaseException:
-    if os.path.exists(temp_path):
-      os.remove(temp_path)
-    raise
-  return path
-
-
 def write_metrics(eval_dir, result):
   """eval_dir/metrics.json, written atomically."""
-  return atomic_write_json(os.path.join(eval_dir, METRICS_FILENAME),
-                           result._asdict())
+  return atomic_file.write_json(os.path.join(eval_dir, METRICS_FILENAME),
+                                result._asdict())
 
 
 def write_summaries(eval_dir, result):
@@ -149,6 +133,10 @@ class Evaluator(object):
       self._logits, _ = model_builder.build_eval_model(
           images, self.num_classes, config.depth_multiplier, config.quantize)
       self._variables = tf.global_variables()
+      # One Saver for every checkpoint: watching with --eval_interval_secs
+      # must not grow the graph by a Saver per checkpoint.
+      self._saver = tf.train.Saver(var_list=self._variables)
+    self._graph.finalize()
     self._session_config = tf.ConfigProto(
         intra_op_parallelism_threads=config.num_threads,
         inter_op_parallelism_threads=config.num_threads)
@@ -156,19 +144,18 @@ class Evaluator(object):
   def evaluate(self, checkpoint_path):
     """One pass with `checkpoint_path`'s weights; returns an EvalResult."""
     config = self._config
-    with self._graph.as_default():
-      hint = (' (trained with --quantize and the same --depth_multiplier?)'
-              if config.quantize else
-              ' (same --depth_multiplier and --num_classes as training?)')
-      to_restore = checkpoint_compat.plan_restore(
-          checkpoint_path, self._variables, flag_name='checkpoint_dir',
-          hint=hint)
-      saver = tf.train.Saver(var_list=to_restore)
-    start = time.time()
+    hint = (' (trained with --quantize and the same --depth_multiplier?)'
+            if config.quantize else
+            ' (same --depth_multiplier and --num_classes as training?)')
+    # Every eval variable is required: this raises a one-line error for a
+    # checkpoint of another model before the restore would fail obscurely.
+    checkpoint_compat.plan_restore(checkpoint_path, self._variables,
+                                   flag_name='checkpoint_dir', hint=hint)
+    start = last_log = time.time()
     seen = top1 = topk = 0
     with tf.Session(config.master, graph=self._graph,
                     config=self._session_config) as session:
-      saver.restore(session, checkpoint_path)
+      self._saver.restore(session, checkpoint_path)
       session.run(self._iterator.initializer)
       while seen < self.num_examples:
         try:
@@ -180,6 +167,14 @@ class Evaluator(object):
         top1 += hits1
         topk += hitsk
         seen += keep
+        now = time.time()
+        if now - last_log >= _PROGRESS_SECS and seen < self.num_examples:
+          last_log = now
+          rate = seen / (now - start)
+          logging.info('evaluated %d/%d examples  %.1f images/s  ETA %s',
+                       seen, self.num_examples, rate,
+                       training_hooks.format_eta(
+                           (self.num_examples - seen) / rate))
     if seen != self.num_examples:
       raise cli.JobFailedError('the eval data ended after %d of %d examples'
                                % (seen, self.num_examples))

@@ -3,6 +3,7 @@
 import glob
 import json
 import os
+import time
 
 import numpy as np
 import tensorflow.compat.v1 as tf
@@ -108,10 +109,14 @@ class EvaluateTest(tf.test.TestCase):
     self.assertEqual(round(result.recall_5 * 360), top5)
 
   def test_interval_mode_stops_at_number_of_steps(self):
+    # Without the stop at --number_of_steps the watch would go on waiting
+    # for a newer checkpoint until the 120 s timeout.
+    start = time.time()
     result = eval_lib.evaluate(self._config(
-        eval_interval_secs=0.1, eval_timeout_secs=30, number_of_steps=25,
+        eval_interval_secs=0.1, eval_timeout_secs=120, number_of_steps=25,
         num_examples=8))
     self.assertEqual(result.global_step, 25)
+    self.assertLess(time.time() - start, 60)
 
   def test_tflite_accuracy_matches_the_eval_graph(self):
     from export import freeze  # pylint: disable=g-import-not-at-top

@@ -41,6 +41,7 @@ from absl import logging
 import numpy as np
 import tensorflow.compat.v1 as tf
 
+import atomic_file
 import checkpoint_compat
 import cli
 import model_builder
@@ -197,14 +198,6 @@ def _float_twin_size(facts, depth_multiplier, image_size):
   graph = model_builder.build_inference_graph(
       depth_multiplier, image_size, facts.num_classes, quantize=False)
   return len(_convert(freeze.freeze_graph(graph, facts.path), False))
-
-
-def _model_stats(depth_multiplier, image_size, num_classes):
-  """MACs and parameters of the variant (the float graph: the _quant models
-  have the same; their range variables are not parameters)."""
-  graph = model_builder.build_inference_graph(
-      depth_multiplier, image_size, num_classes, quantize=False)
-  return graph_stats.graph_macs(graph), graph_stats.graph_params(graph)
 
 
 def _tflite_io_text(model, quantize):
@@ -384,7 +377,7 @@ def export_bundle(checkpoint, output_dir, depth_multiplier=1.0,
     logging.info('%s: converting to %s TensorFlow Lite', name,
                  'uint8' if quantize else 'float')
     model = _convert(frozen, quantize)
-    freeze.write_bytes(model, os.path.join(staging, files.tflite))
+    atomic_file.write_bytes(os.path.join(staging, files.tflite), model)
     parity = checks.check_parity(model, frozen, quantize, image_size)
     logging.info('%s: parity %s', name, checks.describe(parity))
     size_ratio = None
@@ -394,8 +387,8 @@ def export_bundle(checkpoint, output_dir, depth_multiplier=1.0,
           image_size)
       logging.info('%s: uint8 .tflite is %.1f %% of the float one', name,
                    100 * size_ratio)
-    macs, params = _model_stats(depth_multiplier, image_size,
-                                facts.num_classes)
+    macs, params = graph_stats.measure(depth_multiplier, image_size,
+                                       facts.num_classes)
     with open(os.path.join(staging, files.info), 'w', encoding='utf-8') as f:
       f.write(_info_text(name, depth_multiplier, image_size, quantize, facts,
                          model, macs, params, parity, size_ratio))

@@ -7,10 +7,10 @@ of the published graphs (variants.INPUT_NODE, variants.OUTPUT_NODE).
 """
 
 import os
-import tempfile
 
 import tensorflow.compat.v1 as tf
 
+import atomic_file
 import variants
 
 DEFAULT_OUTPUTS = (variants.OUTPUT_NODE,)
@@ -79,28 +79,6 @@ def freeze_graph(graph, checkpoint_path, output_names=DEFAULT_OUTPUTS):
 
 def write_graph_def(graph_def, path):
   """Writes a binary GraphDef atomically (temporary file, then rename)."""
-  write_bytes(graph_def.SerializeToString(), path)
+  atomic_file.write_bytes(path, graph_def.SerializeToString())
 
 
-def _umask():
-  mask = os.umask(0)
-  os.umask(mask)
-  return mask
-
-
-def write_bytes(data, path):
-  """Writes `data` to `path` atomically (temporary file, then rename)."""
-  directory = os.path.dirname(os.path.abspath(path))
-  os.makedirs(directory, exist_ok=True)
-  fd, temp_path = tempfile.mkstemp(dir=directory,
-                                   prefix='.' + os.path.basename(path))
-  try:
-    with os.fdopen(fd, 'wb') as f:
-      f.write(data)
-    # mkstemp makes the file private; give it the usual permissions.
-    os.chmod(temp_path, 0o666 & ~_umask())
-    os.replace(temp_path, path)
-  except BaseException:
-    if os.path.exists(temp_path):
-      os.remove(temp_path)
-    raise

@@ -46,11 +46,11 @@ import time
 
 from absl import logging
 
+import atomic_file
 import checkpoint_compat
 import cli
 import variants
 from export import bundle
-from export import freeze
 
 MANIFEST_FILENAME = 'manifest.json'
 TABLE_FILENAME = 'models_table.md'
@@ -215,11 +215,8 @@ def write_outputs(output_dir, root, entries, missing, failed):
   }
   manifest_path = os.path.join(output_dir, MANIFEST_FILENAME)
   table_path = os.path.join(output_dir, TABLE_FILENAME)
-  freeze.write_bytes(
-      (json.dumps(manifest, indent=2, sort_keys=True) + '\n').encode('utf-8'),
-      manifest_path)
-  freeze.write_bytes(_table_text(entries, missing).encode('utf-8'),
-                     table_path)
+  atomic_file.write_json(manifest_path, manifest)
+  atomic_file.write_text(table_path, _table_text(entries, missing))
   return manifest_path, table_path
 
 

@@ -10,9 +10,7 @@ from third_party import tf_slim_compat  # pylint: disable=unused-import
 
 import numpy as np
 import tensorflow.compat.v1 as tf
-import tf_slim as slim
 
-import mobilenet_v1
 import model_builder
 
 DEPTH_MULTIPLIER = 0.25
@@ -45,16 +43,9 @@ def build_model(images, is_training, batch_norm_decay=None,
   A small batch_norm_decay makes the moving statistics follow the data
   within a few steps, so folding tests see non-trivial moving averages.
   """
-  if batch_norm_decay is None:
-    return model_builder.build_classifier(
-        images, NUM_CLASSES, DEPTH_MULTIPLIER, is_training=is_training,
-        dropout_keep_prob=dropout_keep_prob)
-  with slim.arg_scope(mobilenet_v1.mobilenet_v1_arg_scope(
-      is_training=is_training, batch_norm_decay=batch_norm_decay)):
-    return mobilenet_v1.mobilenet_v1(
-        images, num_classes=NUM_CLASSES, is_training=is_training,
-        depth_multiplier=DEPTH_MULTIPLIER,
-        dropout_keep_prob=dropout_keep_prob)
+  return model_builder.build_classifier(
+      images, NUM_CLASSES, DEPTH_MULTIPLIER, is_training=is_training,
+      dropout_keep_prob=dropout_keep_prob, batch_norm_decay=batch_norm_decay)
 
 
 def add_loss(logits, labels):

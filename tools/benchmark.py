@@ -21,6 +21,7 @@ import sys
 from absl import flags
 from absl import logging
 
+import atomic_file
 import cli
 
 FLAGS = flags.FLAGS
@@ -103,13 +104,12 @@ def main(argv):
   # Imported after the thread settings: importing TensorFlow models starts
   # nothing, but keep every TensorFlow use after configure_threads.
   from third_party import tf_slim_compat  # pylint: disable=g-import-not-at-top,unused-import
-  import eval_lib  # pylint: disable=g-import-not-at-top
   from tools.bench import suite  # pylint: disable=g-import-not-at-top
   result = suite.run(settings)
   print(suite.format_table(result))
   sys.stdout.flush()
   if out:
-    eval_lib.atomic_write_json(out, result)
+    atomic_file.write_json(out, result)
     logging.info('wrote %s', out)
     print('figures written to %s (%.0f s)' % (out, result['seconds']))
 

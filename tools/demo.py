@@ -27,6 +27,7 @@ import time
 from absl import flags
 from absl import logging
 
+import atomic_file
 import cli
 import eval_lib
 import train_lib
@@ -57,8 +58,7 @@ flags.DEFINE_integer('shuffle_seed', 0, 'Seed of the training data order.')
 
 
 def default_output_dir():
-  root = os.environ.get('BUILD_WORKSPACE_DIRECTORY') or os.getcwd()
-  return os.path.join(root, 'runs', 'demo')
+  return os.path.join(cli.workspace_dir(), 'runs', 'demo')
 
 
 def _train_config(checkpoint_dir, number_of_steps, **kwargs):
@@ -120,7 +120,7 @@ def main(argv):
   del argv  # cli.run refuses positional arguments.
   cli.check_model_flags(FLAGS.depth_multiplier, FLAGS.image_size,
                         FLAGS.batch_size)
-  output_dir = os.path.abspath(FLAGS.output_dir or default_output_dir())
+  output_dir = cli.user_path(FLAGS.output_dir) or default_output_dir()
   if FLAGS.fresh and os.path.isdir(output_dir):
     logging.info('--fresh: removing %s', output_dir)
     shutil.rmtree(output_dir)
@@ -158,8 +158,7 @@ def main(argv):
       'bundles': bundles,
       'seconds': round(time.time() - start, 1),
   }
-  eval_lib.atomic_write_json(os.path.join(output_dir, 'summary.json'),
-                             summary)
+  atomic_file.write_json(os.path.join(output_dir, 'summary.json'), summary)
   _print_table([('float', float_eval), ('quantized', quant_eval)], bundles)
   print('runs, TensorBoard logs and summary.json in %s (%.0f s)' % (
       output_dir, time.time() - start))

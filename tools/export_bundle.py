@@ -12,13 +12,11 @@ against the frozen graph (export/checks.py). Nothing is written to
 --output_dir unless every step and check passed.
 """
 
-import json
-
 from absl import flags
 
+import atomic_file
 import cli
 from export import bundle
-from export import freeze
 
 FLAGS = flags.FLAGS
 
@@ -56,8 +54,7 @@ def main(argv):
       num_classes=FLAGS.num_classes,
       num_threads=FLAGS.num_threads)
   if FLAGS.result_json:
-    freeze.write_bytes(json.dumps(result._asdict(), indent=2).encode('utf-8'),
-                       cli.user_path(FLAGS.result_json))
+    atomic_file.write_json(cli.user_path(FLAGS.result_json), result._asdict())
   print('%s  (%d bytes; .tflite %d bytes; %s)' % (
       result.archive, result.archive_bytes, result.tflite_bytes,
       result.parity))

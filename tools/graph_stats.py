@@ -11,10 +11,9 @@ import collections
 from third_party import tf_slim_compat  # pylint: disable=unused-import
 
 import numpy as np
-import tensorflow.compat.v1 as tf
 import tf_slim as slim
 
-import mobilenet_v1
+import model_builder
 import variants
 
 ModelStats = collections.namedtuple('ModelStats', ['macs', 'params'])
@@ -59,13 +58,11 @@ def graph_params(graph):
 
 def measure(depth_multiplier, image_size,
             num_classes=variants.IMAGENET_NUM_CLASSES):
-  """Builds the classifier for one image and measures it."""
-  graph = tf.Graph()
-  with graph.as_default():
-    images = tf.placeholder(tf.float32, [1, image_size, image_size, 3],
-                            name=variants.INPUT_NODE)
-    with slim.arg_scope(mobilenet_v1.mobilenet_v1_arg_scope(is_training=False)):
-      mobilenet_v1.mobilenet_v1(images, num_classes=num_classes,
-                                is_training=False,
-                                depth_multiplier=depth_multiplier)
+  """Builds the float classifier for one image and measures it.
+
+  The _quant models have the same MACs and parameters (their range variables
+  are not model variables).
+  """
+  graph = model_builder.build_inference_graph(
+      depth_multiplier, image_size, num_classes, quantize=False)
   return ModelStats(macs=graph_macs(graph), params=graph_params(graph))

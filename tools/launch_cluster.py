@@ -25,6 +25,8 @@ from absl import app
 from absl import flags
 from absl import logging
 
+import cli
+
 FLAGS = flags.FLAGS
 
 flags.DEFINE_integer('num_ps', 1, 'Parameter servers.')
@@ -156,7 +158,8 @@ def run_cluster(num_ps, num_workers, trainer_args, log_dir, host='127.0.0.1',
 
 def main(argv):
   trainer_args = argv[1:]
-  log_dir = FLAGS.cluster_log_dir or tempfile.mkdtemp(prefix='mobilenet_cluster.')
+  log_dir = (cli.user_path(FLAGS.cluster_log_dir) or
+             tempfile.mkdtemp(prefix='mobilenet_cluster.'))
 
   def on_signal(signum, frame):
     del frame

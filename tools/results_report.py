@@ -28,6 +28,7 @@ import time
 from absl import flags
 from absl import logging
 
+import atomic_file
 import cli
 
 FLAGS = flags.FLAGS
@@ -50,10 +51,6 @@ flags.DEFINE_string('from_data', None, 'Render again from a results.json '
                     'report\'s layout changed).')
 flags.DEFINE_integer('calibration_steps', 3, 'Quantized training steps that '
                      'give the uint8 models their ranges.')
-
-
-def _workspace():
-  return os.environ.get('BUILD_WORKSPACE_DIRECTORY') or os.getcwd()
 
 
 def parse_variants(values):
@@ -142,19 +139,15 @@ def gather(model_variants, benchmark_paths, demo_dir, invokes, warmup,
 
 def write_report(data, out_dir):
   """Writes results.json, the chart and RESULTS.md; returns their paths."""
-  import eval_lib  # pylint: disable=g-import-not-at-top
   from tools.report import render  # pylint: disable=g-import-not-at-top
   os.makedirs(out_dir, exist_ok=True)
   data = dict(data, data_file='results.json')
-  data_path = eval_lib.atomic_write_json(os.path.join(out_dir,
-                                                      'results.json'), data)
+  data_path = atomic_file.write_json(os.path.join(out_dir, 'results.json'),
+                                     data)
   chart = render.draw_chart(data['models'],
                             os.path.join(out_dir, render.CHART_NAME))
-  report = os.path.join(out_dir, 'RESULTS.md')
-  temp = report + '.tmp'
-  with open(temp, 'w', encoding='utf-8') as f:
-    f.write(render.markdown(data))
-  os.replace(temp, report)
+  report = atomic_file.write_text(os.path.join(out_dir, 'RESULTS.md'),
+                                  render.markdown(data))
   return report, chart, data_path
 
 
@@ -167,7 +160,7 @@ def main(argv):
     raise cli.BadInputError('--invokes must be >= 50, got %d' % FLAGS.invokes)
   model_variants = parse_variants(FLAGS.variants)
   out_dir = (cli.user_path(FLAGS.out_dir) if FLAGS.out_dir
-             else os.path.join(_workspace(), 'docs'))
+             else os.path.join(cli.workspace_dir(), 'docs'))
   if FLAGS.from_data:
     path = cli.user_path(FLAGS.from_data)
     try:
@@ -185,7 +178,7 @@ def main(argv):
   else:
     benchmark_paths = [cli.user_path(p) for p in FLAGS.benchmark_json if p]
   if FLAGS.demo_dir is None:
-    demo_dir = os.path.join(_workspace(), 'runs', 'demo')
+    demo_dir = os.path.join(cli.workspace_dir(), 'runs', 'demo')
   else:
     demo_dir = cli.user_path(FLAGS.demo_dir) if FLAGS.demo_dir else None
   data = gather(model_variants, benchmark_paths, demo_dir, FLAGS.invokes,

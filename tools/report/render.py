@@ -6,7 +6,7 @@ original's published ImageNet accuracies (variants.PUBLISHED), labelled as
 such wherever they appear.
 """
 
-import os
+import io
 
 import matplotlib
 
@@ -14,6 +14,7 @@ matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top,wrong-import-position
 from matplotlib import ticker  # pylint: disable=g-import-not-at-top,wrong-import-position
 
+import atomic_file  # pylint: disable=g-import-not-at-top,wrong-import-position
 import variants  # pylint: disable=g-import-not-at-top,wrong-import-position
 from tools.bench import suite  # pylint: disable=g-import-not-at-top,wrong-import-position
 
@@ -84,12 +85,10 @@ def draw_chart(model_rows, path):
   figure.suptitle('MobileNet v1: published ImageNet accuracy against what '
                   'this project measures (MACs, latency)', fontsize=11)
   figure.tight_layout()
-  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-  temp = path + '.tmp.png'
-  figure.savefig(temp, dpi=100)
+  png = io.BytesIO()
+  figure.savefig(png, format='png', dpi=100)
   plt.close(figure)
-  os.replace(temp, path)
-  return path
+  return atomic_file.write_bytes(path, png.getvalue())
 
 
 def _speed_section(benchmarks):
