@@ -43,8 +43,8 @@ import cli
 from datasets import dataset_info
 from datasets import image_coding
 from datasets import image_folder
+from datasets import imagenet
 from datasets import shard_writer
-from datasets import tfexample
 
 FLAGS = flags.FLAGS
 
@@ -63,21 +63,16 @@ flags.DEFINE_string('imagenet_metadata_file', None,
                     'Optional `synset<TAB>name` lines for readable labels.')
 flags.DEFINE_string('bounding_box_file', None,
                     'Optional CSV of `filename,xmin,ymin,xmax,ymax` boxes.')
-flags.DEFINE_integer('train_shards', 1024, 'Train shard files.',
-                     lower_bound=1)
-flags.DEFINE_integer('validation_shards', 128, 'Validation shard files.',
-                     lower_bound=1)
+flags.DEFINE_integer('train_shards', imagenet.SPLITS_TO_SHARDS['train'],
+                     'Train shard files.', lower_bound=1)
+flags.DEFINE_integer('validation_shards',
+                     imagenet.SPLITS_TO_SHARDS['validation'],
+                     'Validation shard files.', lower_bound=1)
 flags.DEFINE_integer('num_threads', 8, 'Shards written in parallel.',
                      lower_bound=1)
 flags.DEFINE_integer('seed', 12345, 'Seeds the record order.')
 flags.DEFINE_boolean('strict', False,
                      'Exit with status 1 if any file was skipped.')
-
-ImageItem = collections.namedtuple(
-    'ImageItem', ['path', 'label', 'synset', 'text', 'boxes'])
-
-NUM_CLASSES = 1001  # 1000 synsets + background (label 0).
-LABELS_OFFSET = 1
 
 
 def _read_lines(path, what):
@@ -169,8 +164,9 @@ def list_train(train_directory, synsets, texts, boxes):
       missing.append(synset)
       continue
     for path in _image_files(directory):
-      items.append(ImageItem(path, index + 1, synset, texts.get(synset, synset),
-                             boxes.get(os.path.basename(path), [])))
+      items.append(image_folder.Item(
+          path, index + imagenet.LABELS_OFFSET, synset,
+          texts.get(synset, synset), boxes.get(os.path.basename(path), [])))
   if missing:
     logging.warning('%d synsets have no train folder in %s, e.g. %s',
                     len(missing), train_directory, missing[0])
@@ -202,7 +198,8 @@ def list_validation(validation_directory, labels_file, synsets, texts, boxes):
           '%s has %d labels but %s has %d files' % (
               labels_file, len(lines), validation_directory, len(files)))
     by_name = {os.path.basename(p): s for p, s in zip(files, lines)}
-  label_of = {synset: index + 1 for index, synset in enumerate(synsets)}
+  label_of = {synset: index + imagenet.LABELS_OFFSET
+              for index, synset in enumerate(synsets)}
   items = []
   for path in files:
     name = os.path.basename(path)
@@ -214,30 +211,33 @@ def list_validation(validation_directory, labels_file, synsets, texts, boxes):
       raise dataset_info.DatasetError('%s: synset %s of %s is not in the '
                                       'synset list' % (labels_file, synset,
                                                        name))
-    items.append(ImageItem(path, label_of[synset], synset,
-                           texts.get(synset, synset), boxes.get(name, [])))
+    items.append(image_folder.Item(path, label_of[synset], synset,
+                                   texts.get(synset, synset),
+                                   boxes.get(name, [])))
   return items
 
 
-def _encode(item):
-  try:
-    with open(item.path, 'rb') as f:
-      data = f.read()
-  except OSError as e:
-    raise image_coding.UnreadableImageError(str(e)) from e
-  image = image_coding.encode_for_record(data, image_coding.JPEG)
-  record = tfexample.make_example(
-      image.data, image.format, image.height, image.width, item.label,
-      synset=item.synset, text=item.text, filename=os.path.basename(item.path),
-      boxes=item.boxes)
-  return record, image.height, image.width, image.fixes
+def _max_image_size(results, kept_splits, old_info):
+  """The largest image of the splits written now and of those kept.
+
+  None when a kept split's sizes are unknown (an older description).
+  """
+  size = shard_writer.max_image_size(results.values())
+  if kept_splits:
+    old_size = old_info.get('max_image_size')
+    if not old_size:
+      return None
+    size = [max(size[0], old_size[0]), max(size[1], old_size[1])]
+  return size
 
 
 def convert_imagenet(output_directory, train_directory=None,
                      validation_directory=None, validation_labels_file=None,
                      labels_file=None, imagenet_metadata_file=None,
-                     bounding_box_file=None, train_shards=1024,
-                     validation_shards=128, num_threads=8, seed=12345):
+                     bounding_box_file=None,
+                     train_shards=imagenet.SPLITS_TO_SHARDS['train'],
+                     validation_shards=imagenet.SPLITS_TO_SHARDS['validation'],
+                     num_threads=8, seed=12345):
   """Writes the ImageNet TFRecord layout; returns an image_folder summary.
 
   A split whose directory is not given is left as it is (its count is kept
@@ -269,10 +269,12 @@ def convert_imagenet(output_directory, train_directory=None,
   dataset_info.remove_info(output_directory)
 
   results = {}
-  info_splits = {}
-  if old_info and old_info.get('name') == 'imagenet':
-    info_splits.update({name: entry for name, entry in
-                        old_info['splits'].items() if name not in splits})
+  kept_splits = {}
+  if old_info and old_info.get('name') == imagenet.NAME:
+    kept_splits = {name: entry for name, entry in old_info['splits'].items()
+                   if name not in splits}
+  info_splits = dict(kept_splits)
+  encode = image_folder.encoder(image_coding.JPEG)
   for split_name in dataset_info.SPLIT_NAMES:
     if split_name not in splits:
       continue
@@ -282,28 +284,31 @@ def convert_imagenet(output_directory, train_directory=None,
     random.Random(seed).shuffle(items)
     result = shard_writer.write_split(
         output_directory, split_name, items, min(num_shards, len(items)),
-        num_threads, _encode)
+        num_threads, encode)
     results[split_name] = result
-    info_splits[split_name] = {
-        'num_samples': result.num_written,
-        'num_shards': result.num_shards,
-        'file_pattern': dataset_info.shard_glob(split_name, result.num_shards),
-    }
+    info_splits[split_name] = shard_writer.split_info(split_name, result)
 
   label_names = {0: 'background'}
-  label_names.update({i + 1: texts.get(s, s) for i, s in enumerate(synsets)})
+  label_names.update({i + imagenet.LABELS_OFFSET: texts.get(s, s)
+                      for i, s in enumerate(synsets)})
   dataset_info.write_labels(output_directory, label_names)
-  dataset_info.write_info(output_directory, {
-      'name': 'imagenet',
-      'num_classes': len(synsets) + 1,
-      'labels_offset': LABELS_OFFSET,
+  info = {
+      'name': imagenet.NAME,
+      'num_classes': len(synsets) + imagenet.LABELS_OFFSET,
+      'labels_offset': imagenet.LABELS_OFFSET,
       'image_format': image_coding.JPEG,
       'splits': info_splits,
       'written_by': 'datasets/build_imagenet_data.py',
-  })
-  if len(synsets) + 1 != NUM_CLASSES:
-    logging.warning('%d synsets: ImageNet has 1000 (num_classes will be %d)',
-                    len(synsets), len(synsets) + 1)
+  }
+  max_image_size = _max_image_size(results, kept_splits, old_info)
+  if max_image_size:
+    info['max_image_size'] = max_image_size
+  dataset_info.write_info(output_directory, info)
+  if len(synsets) + imagenet.LABELS_OFFSET != imagenet.NUM_CLASSES:
+    logging.warning('%d synsets: ImageNet has %d (num_classes will be %d)',
+                    len(synsets),
+                    imagenet.NUM_CLASSES - imagenet.LABELS_OFFSET,
+                    len(synsets) + imagenet.LABELS_OFFSET)
   summary = image_folder.ConversionSummary(
       output_directory, ['background'] + synsets, results)
   image_folder.log_summary(summary)

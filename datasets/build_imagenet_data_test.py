@@ -164,6 +164,13 @@ class BuildImagenetDataTest(absltest.TestCase):
     self.assertEqual((dataset.name, dataset.num_samples, dataset.num_classes,
                       dataset.labels_offset), ('imagenet', 4, 4, 1))
     self.assertEqual(dataset.label_names[0], 'background')
+    # The largest stored image is recorded, so a small subset is cached
+    # decoded like any other converted directory.
+    sizes = [record['pixels'].shape[:2]
+             for split in ('train', 'validation')
+             for record in self.records(split)]
+    self.assertEqual(dataset.max_image_size,
+                     (max(h for h, _ in sizes), max(w for _, w in sizes)))
     labels = []
     for images, batch_labels in dataset.input_dataset(3, 32, False):
       self.assertEqual(images.shape[1:], (32, 32, 3))

@@ -1,7 +1,9 @@
-"""Any directory written by build_image_data: everything from its metadata.
+"""Any directory with a dataset_info.json: everything from its metadata.
 
-Class count, split sizes and shard names come from dataset_info.json, label
-names from labels.txt (labels 0..N-1, classes in sorted name order).
+The one reader of described directories: build_image_data's output, the
+digits cache and build_imagenet_data's output (ImageNet or a subset) alike.
+Class count, labels offset, split sizes, shard names and the largest image
+size come from dataset_info.json, label names from labels.txt.
 """
 
 from datasets import dataset

@@ -7,11 +7,13 @@
 
 Rules:
   * no dataset_dir: name None or 'digits' is the built-in digits (the
-    default); 'imagenet' and 'custom' need a directory.
+    default, read from its cache directory); 'imagenet' and 'custom' need a
+    directory.
   * a dataset_dir with dataset_info.json is read from that description
     (written by build_image_data or build_imagenet_data) whatever name is
     given, except that a name contradicting the description ('imagenet' or
-    'digits' for other data) is an error.
+    'digits' for other data) is an error. Every described directory is read
+    by custom.get_split, with the preprocessing its dataset name calls for.
   * a dataset_dir without it is ImageNet in TF-Slim's layout, when the name
     is 'imagenet' or the standard shard names are there.
 Every problem raises dataset_info.DatasetError (a ValueError) with a one-line
@@ -28,6 +30,24 @@ from datasets import imagenet
 DatasetError = dataset_info.DatasetError
 NAMES = (digits.NAME, imagenet.NAME, custom.NAME)
 SPLIT_NAMES = dataset_info.SPLIT_NAMES
+# The one map from a dataset name to the preprocessing that suits it; data
+# of any other name gets custom's (Inception-style) defaults.
+_PREPROCESSING_KWARGS = {
+    digits.NAME: digits.PREPROCESSING_KWARGS,
+    imagenet.NAME: imagenet.PREPROCESSING_KWARGS,
+}
+
+
+def _preprocessing_kwargs(name):
+  """The preprocessing arguments for data of dataset name `name`."""
+  return _PREPROCESSING_KWARGS.get(name, custom.PREPROCESSING_KWARGS)
+
+
+def _read_described(split_name, dataset_dir, info):
+  """The split of a directory with a dataset_info.json (`info`)."""
+  described = info['name']
+  return custom.get_split(split_name, dataset_dir, info, name=described,
+                          preprocessing_kwargs=_preprocessing_kwargs(described))
 
 
 def get_dataset(name, split_name, dataset_dir=None):
@@ -51,7 +71,9 @@ def get_dataset(name, split_name, dataset_dir=None):
                        (split_name, ', '.join(SPLIT_NAMES)))
   if not dataset_dir:
     if name in (None, digits.NAME):
-      return digits.get_split(split_name)
+      directory = digits.ensure_cache()
+      return _read_described(split_name, directory,
+                             dataset_info.read_info(directory))
     raise DatasetError('dataset %r needs a dataset_dir (TFRecords written by '
                        'build_%s_data)' % (
                            name, 'imagenet' if name == imagenet.NAME
@@ -68,12 +90,7 @@ def get_dataset(name, split_name, dataset_dir=None):
                          'dataset name or use %r' % (
                              dataset_dir, described, info['num_classes'],
                              name, described))
-    if described == imagenet.NAME:
-      return imagenet.get_split(split_name, dataset_dir, info)
-    if described == digits.NAME:
-      return custom.get_split(split_name, dataset_dir, info, name=digits.NAME,
-                              preprocessing_kwargs=digits.PREPROCESSING_KWARGS)
-    return custom.get_split(split_name, dataset_dir, info, name=described)
+    return _read_described(split_name, dataset_dir, info)
   if name == imagenet.NAME or (name is None and
                                imagenet.has_standard_shards(dataset_dir)):
     return imagenet.get_split(split_name, dataset_dir)

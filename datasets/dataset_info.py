@@ -84,10 +84,6 @@ def write_info(dataset_dir, info):
                     json.dumps(info, indent=2, sort_keys=True) + '\n')
 
 
-def has_info(dataset_dir):
-  return os.path.isfile(os.path.join(dataset_dir, INFO_FILENAME))
-
-
 def read_info(dataset_dir):
   """The parsed dataset_info.json of `dataset_dir`, or None if there is none.
 

@@ -2,7 +2,8 @@
 
 1,797 real 8x8 grayscale digits (UCI optdigits test set, 17 grey levels
 0..16), 10 classes, shipped inside scikit-learn: nothing is downloaded.
-Training and eval use it when no --dataset_dir is given.
+Training and eval use it when no --dataset_dir is given (dataset_factory
+reads the cache below like any converted directory).
 
 On first use the digits are converted once, through the same converter as
 user data (image_folder.convert_image_folder), into a cache folder:
@@ -32,7 +33,6 @@ from absl import logging
 import numpy as np
 from PIL import Image
 
-from datasets import custom
 from datasets import dataset_info
 from datasets import image_coding
 from datasets import image_folder
@@ -48,10 +48,11 @@ SPLIT_SEED = 0
 NUM_CLASSES = 10
 SPLITS_TO_SIZES = {'train': 1437, 'validation': 360}
 
-# The one place the digits' preprocessing is decided. The Inception crop
-# (down to 5 % of the area) would cut most of a digit away, and a mirrored
-# digit is another symbol: so a gentle crop (at least 75 % of the area, near
-# square), no flip, no central crop at eval (the digits fill the frame).
+# The digits' preprocessing (dataset_factory gives it to their Dataset). The
+# Inception crop (down to 5 % of the area) would cut most of a digit away,
+# and a mirrored digit is another symbol: so a gentle crop (at least 75 % of
+# the area, near square), no flip, no central crop at eval (the digits fill
+# the frame).
 PREPROCESSING_KWARGS = dict(
     crop_area_range=(0.75, 1.0),
     crop_aspect_ratio_range=(0.85, 1.18),
@@ -164,10 +165,3 @@ def ensure_cache():
     shutil.rmtree(work, ignore_errors=True)
   return target
 
-
-def get_split(split_name):
-  """The digits Dataset for 'train' or 'validation' (built on first use)."""
-  directory = ensure_cache()
-  info = dataset_info.read_info(directory)
-  return custom.get_split(split_name, directory, info, name=NAME,
-                          preprocessing_kwargs=PREPROCESSING_KWARGS)

@@ -25,7 +25,14 @@ from datasets import image_coding
 from datasets import shard_writer
 from datasets import tfexample
 
-Item = collections.namedtuple('Item', ['path', 'label', 'class_name'])
+Item = collections.namedtuple('Item',
+                              ['path', 'label', 'class_name', 'text', 'boxes'],
+                              defaults=(None, ()))
+Item.__doc__ = """One image file to convert (both converters use it).
+
+class_name: stored as the record's synset; text: its readable name (None:
+the class name); boxes: (xmin, ymin, xmax, ymax) relative boxes of the object.
+"""
 
 ConversionSummary = collections.namedtuple(
     'ConversionSummary', ['output_dir', 'class_names', 'splits'])
@@ -140,8 +147,8 @@ def list_image_folder(input_dir, validation_fraction, seed=0):
   return class_names, splits
 
 
-def _encoder(image_format):
-  """The encode_fn for shard_writer: file -> serialized Example."""
+def encoder(image_format):
+  """The encode_fn for shard_writer: an Item's file -> serialized Example."""
 
   def encode(item):
     try:
@@ -152,8 +159,9 @@ def _encoder(image_format):
     image = image_coding.encode_for_record(data, image_format)
     record = tfexample.make_example(
         image.data, image.format, image.height, image.width, item.label,
-        synset=item.class_name, text=item.class_name,
-        filename=os.path.basename(item.path))
+        synset=item.class_name,
+        text=item.class_name if item.text is None else item.text,
+        filename=os.path.basename(item.path), boxes=item.boxes)
     return record, image.height, image.width, image.fixes
 
   return encode
@@ -207,7 +215,7 @@ def convert_image_folder(input_dir, output_dir, validation_fraction=0.1,
         num_shards * num_validation / max(num_train, 1)))
   shard_counts = {'train': num_shards, 'validation': validation_shards}
 
-  encode = _encoder(image_format)
+  encode = encoder(image_format)
   results = {}
   info_splits = {}
   for split_name in dataset_info.SPLIT_NAMES:
@@ -220,13 +228,8 @@ def convert_image_folder(input_dir, output_dir, validation_fraction=0.1,
       results[split_name] = shard_writer.write_split(
           output_dir, split_name, items,
           min(shard_counts[split_name], len(items)), num_threads, encode)
-    result = results[split_name]
-    info_splits[split_name] = {
-        'num_samples': result.num_written,
-        'num_shards': result.num_shards,
-        'file_pattern': (dataset_info.shard_glob(split_name, result.num_shards)
-                         if result.num_shards else None),
-    }
+    info_splits[split_name] = shard_writer.split_info(split_name,
+                                                      results[split_name])
 
   dataset_info.write_labels(output_dir, dict(enumerate(class_names)))
   info = {
@@ -234,8 +237,7 @@ def convert_image_folder(input_dir, output_dir, validation_fraction=0.1,
       'num_classes': len(class_names),
       'labels_offset': 0,
       'image_format': image_format,
-      'max_image_size': [max(r.max_height for r in results.values()),
-                         max(r.max_width for r in results.values())],
+      'max_image_size': shard_writer.max_image_size(results.values()),
       'splits': info_splits,
       'written_by': 'datasets/image_folder.py',
   }

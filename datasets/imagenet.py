@@ -3,6 +3,11 @@
 Shards train-00000-of-01024 ... and validation-00000-of-00128 ..., as written
 by build_imagenet_data (or TF-Slim's own converter). Labels 1..1000 are the
 classes in synset order, 0 is background, so classifiers have 1001 outputs.
+
+The constants are ImageNet's facts, shared with build_imagenet_data.
+get_split reads shards that come without a dataset_info.json; a directory
+with one (build_imagenet_data's output) is read from its description, like
+any other (custom.get_split).
 """
 
 import os
@@ -27,15 +32,17 @@ def has_standard_shards(dataset_dir):
       for split, shards in SPLITS_TO_SHARDS.items())
 
 
-def get_split(split_name, dataset_dir, info=None):
-  """The ImageNet Dataset for `split_name`.
+def get_split(split_name, dataset_dir):
+  """The ImageNet Dataset for `split_name` of a directory in TF-Slim's layout.
+
+  Only for shards without a dataset_info.json (e.g. from TF-Slim's own
+  converter): the counts are the standard ones, and all the standard shards
+  must be there. A described directory, such as build_imagenet_data's
+  output (maybe a subset), is read by custom.get_split.
 
   Args:
     split_name: 'train' or 'validation'.
     dataset_dir: the TFRecord directory.
-    info: its dataset_info.json contents, if it has one (then the counts are
-      the converter's, e.g. for a subset); else the standard counts, and all
-      the standard shards must be there.
 
   Raises:
     dataset_info.DatasetError: unknown split, missing or incomplete shards.
@@ -44,35 +51,16 @@ def get_split(split_name, dataset_dir, info=None):
     raise dataset_info.DatasetError('unknown split %r for imagenet (known: %s)'
                                     % (split_name,
                                        ', '.join(sorted(SPLITS_TO_SIZES))))
-  if info is not None:
-    split = info['splits'].get(split_name)
-    if not split or not split.get('num_samples'):
-      raise dataset_info.DatasetError('no %s split in %s' % (split_name,
-                                                             dataset_dir))
-    filenames = dataset.find_shards(dataset_dir, split['file_pattern'],
-                                    split_name)
-    if len(filenames) != split['num_shards']:
-      raise dataset_info.DatasetError(
-          '%s: %d of %d %s shards found' % (dataset_dir, len(filenames),
-                                            split['num_shards'], split_name))
-    num_samples = split['num_samples']
-    num_classes = info['num_classes']
-    labels_offset = info['labels_offset']
-  else:
-    num_shards = SPLITS_TO_SHARDS[split_name]
-    filenames = dataset.find_shards(
-        dataset_dir, dataset_info.shard_glob(split_name, num_shards),
-        split_name)
-    if len(filenames) != num_shards:
-      raise dataset_info.DatasetError(
-          '%s: %d of %d %s shards found (an unfinished conversion?)' % (
-              dataset_dir, len(filenames), num_shards, split_name))
-    num_samples = SPLITS_TO_SIZES[split_name]
-    num_classes = NUM_CLASSES
-    labels_offset = LABELS_OFFSET
+  num_shards = SPLITS_TO_SHARDS[split_name]
+  filenames = dataset.find_shards(
+      dataset_dir, dataset_info.shard_glob(split_name, num_shards), split_name)
+  if len(filenames) != num_shards:
+    raise dataset_info.DatasetError(
+        '%s: %d of %d %s shards found (an unfinished conversion?)' % (
+            dataset_dir, len(filenames), num_shards, split_name))
   return dataset.Dataset(
       name=NAME, split_name=split_name, dataset_dir=dataset_dir,
-      filenames=filenames, num_samples=num_samples, num_classes=num_classes,
-      labels_offset=labels_offset,
+      filenames=filenames, num_samples=SPLITS_TO_SIZES[split_name],
+      num_classes=NUM_CLASSES, labels_offset=LABELS_OFFSET,
       label_names=dataset_info.read_labels(dataset_dir),
       preprocessing_kwargs=PREPROCESSING_KWARGS)

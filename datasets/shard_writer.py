@@ -157,3 +157,19 @@ def write_split(output_dir, split_name, items, num_shards, num_threads,
       fixes=fixes,
       max_height=max([r[3] for r in results] + [0]),
       max_width=max([r[4] for r in results] + [0]))
+
+
+def split_info(split_name, result):
+  """The dataset_info.json entry of a split written by write_split."""
+  return {
+      'num_samples': result.num_written,
+      'num_shards': result.num_shards,
+      'file_pattern': (dataset_info.shard_glob(split_name, result.num_shards)
+                       if result.num_shards else None),
+  }
+
+
+def max_image_size(results):
+  """[height, width] of the largest images stored by some SplitResults."""
+  results = list(results)
+  return [max(r.max_height for r in results), max(r.max_width for r in results)]

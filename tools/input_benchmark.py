@@ -14,12 +14,11 @@ the bottleneck. --synthetic_jpeg converts a set of ImageNet-sized JPEGs
 
 import os
 import shutil
-import sys
 import tempfile
 
-from absl import app
 from absl import flags
 
+import cli
 from datasets import dataset as dataset_lib
 from datasets import dataset_factory
 from tools import input_rate
@@ -51,7 +50,7 @@ flags.DEFINE_integer('warmup_batches', 5,
 
 
 def main(argv):
-  del argv
+  del argv  # cli.run refuses positional arguments.
   work_dir = None
   try:
     if FLAGS.synthetic_jpeg:
@@ -61,12 +60,7 @@ def main(argv):
       name = None
     else:
       dataset_dir, name = FLAGS.dataset_dir, FLAGS.dataset_name
-    try:
-      dataset = dataset_factory.get_dataset(name, FLAGS.split_name,
-                                            dataset_dir)
-    except dataset_factory.DatasetError as e:
-      print('input_benchmark: error: %s' % e, file=sys.stderr)
-      return 1
+    dataset = dataset_factory.get_dataset(name, FLAGS.split_name, dataset_dir)
     cache = {'auto': None, 'yes': True, 'no': False}[FLAGS.cache_decoded]
     if FLAGS.synthetic_jpeg:
       cache = False
@@ -92,4 +86,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  cli.run(main)
