@@ -10,7 +10,8 @@ directory without it is not (yet) a complete conversion.
 
 import json
 import os
-import uuid
+
+import atomic_file
 
 INFO_FILENAME = 'dataset_info.json'
 LABELS_FILENAME = 'labels.txt'
@@ -55,21 +56,6 @@ def shard_glob(split_name, num_shards=None):
   return '%s-[0-9][0-9][0-9][0-9][0-9]-of-%05d' % (split_name, num_shards)
 
 
-def atomic_write_text(path, text):
-  """Writes `text` to `path` through a temporary file and a rename."""
-  directory, basename = os.path.split(os.path.abspath(path))
-  temp_path = os.path.join(directory, '.%s.tmp-%d-%s' % (
-      basename, os.getpid(), uuid.uuid4().hex))
-  try:
-    with open(temp_path, 'w', encoding='utf-8') as f:
-      f.write(text)
-    os.replace(temp_path, path)
-  except BaseException:
-    if os.path.exists(temp_path):
-      os.remove(temp_path)
-    raise
-
-
 def remove_info(dataset_dir):
   """Marks a directory as incomplete (done before rewriting its shards)."""
   path = os.path.join(dataset_dir, INFO_FILENAME)
@@ -80,8 +66,8 @@ def remove_info(dataset_dir):
 def write_info(dataset_dir, info):
   """Writes dataset_info.json atomically; `info` is a JSON-able dict."""
   info = dict(info, format_version=FORMAT_VERSION)
-  atomic_write_text(os.path.join(dataset_dir, INFO_FILENAME),
-                    json.dumps(info, indent=2, sort_keys=True) + '\n')
+  atomic_file.write_text(os.path.join(dataset_dir, INFO_FILENAME),
+                         json.dumps(info, indent=2, sort_keys=True) + '\n')
 
 
 def read_info(dataset_dir):
@@ -112,7 +98,8 @@ def write_labels(dataset_dir, label_names):
   """Writes labels.txt (`index:name` per line, by index) atomically."""
   lines = ['%d:%s\n' % (index, label_names[index])
            for index in sorted(label_names)]
-  atomic_write_text(os.path.join(dataset_dir, LABELS_FILENAME), ''.join(lines))
+  atomic_file.write_text(os.path.join(dataset_dir, LABELS_FILENAME),
+                         ''.join(lines))
 
 
 def read_labels(dataset_dir):
