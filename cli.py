@@ -23,6 +23,9 @@ from absl import app
 # Quieter TensorFlow C++ start-up logs (INFO lines) unless the user asked.
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '1')
 
+# The project root (this module lives there), in the source tree or in the
+# runfiles of a Bazel target.
+ROOT = os.path.dirname(os.path.abspath(__file__))
 MIN_IMAGE_SIZE = 32
 EXIT_BAD_INPUT = 2
 EXIT_JOB_FAILED = 3
@@ -72,6 +75,32 @@ def default_run_dir(depth_multiplier, image_size, quantize):
   import variants  # pylint: disable=g-import-not-at-top
   return os.path.join(workspace_dir(), 'runs', variants.model_name(
       depth_multiplier, image_size, quantize))
+
+
+def script_command(relative_path):
+  """[python, path] running the project's script at `relative_path` (e.g.
+  'tools/export_bundle.py') in a child process; run it with script_env()."""
+  return [sys.executable, os.path.join(ROOT, relative_path)]
+
+
+def script_env():
+  """This process's environment with the project root first on PYTHONPATH,
+  so a script started by script_command imports the project's modules."""
+  env = dict(os.environ)
+  env['PYTHONPATH'] = ROOT + os.pathsep + env.get('PYTHONPATH', '')
+  return env
+
+
+def session_config(num_threads=0):
+  """A TensorFlow session config with both thread pools at num_threads.
+
+  0 lets TensorFlow decide (one thread per core). The one place the
+  binaries' --num_threads becomes a ConfigProto; TensorFlow is imported
+  here, not at module load, so this module stays cheap.
+  """
+  import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
+  return tf.ConfigProto(intra_op_parallelism_threads=num_threads,
+                        inter_op_parallelism_threads=num_threads)
 
 
 def one_line(message):

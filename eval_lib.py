@@ -137,9 +137,7 @@ class Evaluator(object):
       # must not grow the graph by a Saver per checkpoint.
       self._saver = tf.train.Saver(var_list=self._variables)
     self._graph.finalize()
-    self._session_config = tf.ConfigProto(
-        intra_op_parallelism_threads=config.num_threads,
-        inter_op_parallelism_threads=config.num_threads)
+    self._session_config = cli.session_config(config.num_threads)
 
   def evaluate(self, checkpoint_path):
     """One pass with `checkpoint_path`'s weights; returns an EvalResult."""
@@ -192,27 +190,6 @@ class Evaluator(object):
     return result
 
 
-def _to_model_input(images, detail):
-  """Float images in [-1, 1] as the interpreter's input type.
-
-  A uint8 model's input is real = (q - zero_point) * scale; images are
-  quantized with that rule (round to nearest, clipped to 0..255).
-  """
-  if detail['dtype'] == np.float32:
-    return images.astype(np.float32)
-  scale, zero_point = detail['quantization']
-  info = np.iinfo(detail['dtype'])
-  quantized = np.round(images / scale + zero_point)
-  return np.clip(quantized, info.min, info.max).astype(detail['dtype'])
-
-
-def _from_model_output(values, detail):
-  if detail['dtype'] == np.float32:
-    return values
-  scale, zero_point = detail['quantization']
-  return (values.astype(np.float32) - zero_point) * scale
-
-
 def evaluate_tflite(model, dataset, image_size, num_examples=None,
                     num_threads=1):
   """Accuracy and Recall_5 of a TensorFlow Lite classifier on a split.
@@ -233,28 +210,23 @@ def evaluate_tflite(model, dataset, image_size, num_examples=None,
   Returns:
     EvalResult (global_step and checkpoint None).
   """
-  from ai_edge_litert.interpreter import Interpreter  # pylint: disable=g-import-not-at-top
-  if isinstance(model, str):
-    with open(model, 'rb') as f:
-      model = f.read()
-  interpreter = Interpreter(model_content=bytes(model),
-                            num_threads=num_threads)
-  interpreter.allocate_tensors()
-  [input_detail] = interpreter.get_input_details()
-  [output_detail] = interpreter.get_output_details()
-  model_classes = int(output_detail['shape'][-1])
-  _, labels_offset = cli.resolve_num_classes(dataset, model_classes)
+  from export import litert  # pylint: disable=g-import-not-at-top
+  try:
+    classifier = litert.Classifier(model, num_threads)
+  except litert.LoadError as e:
+    raise cli.BadInputError('cannot run the .tflite: %s' % e) from e
+  if classifier.image_size != image_size:
+    raise cli.BadInputError('the .tflite takes %d px images, not %d' % (
+        classifier.image_size, image_size))
+  _, labels_offset = cli.resolve_num_classes(dataset,
+                                             classifier.num_classes)
   wanted = num_examples or dataset.num_samples
   seen = top1 = topk = 0
   data = dataset.input_dataset(64, image_size, is_training=False)
   for images, labels in data.as_numpy_iterator():
     logits = []
     for image in images[:wanted - seen]:
-      interpreter.set_tensor(input_detail['index'],
-                             _to_model_input(image[None], input_detail))
-      interpreter.invoke()
-      logits.append(_from_model_output(
-          interpreter.get_tensor(output_detail['index'])[0], output_detail))
+      logits.append(classifier.predict(image))
     labels = labels[:len(logits)] - labels_offset
     hits1, hitsk = count_correct(np.stack(logits), labels)
     top1 += hits1

@@ -133,16 +133,6 @@ class EvaluateTest(tf.test.TestCase):
     self.assertLessEqual(abs(round(result.accuracy * 40) - top1), 1)
     self.assertLessEqual(abs(round(result.recall_5 * 40) - top5), 1)
 
-  def test_tflite_input_quantization(self):
-    detail = {'dtype': np.uint8, 'quantization': (1 / 128., 128)}
-    images = np.array([-1.0, -0.5, 0.0, 0.5, 0.99, 1.5], np.float32)
-    self.assertAllEqual(eval_lib._to_model_input(images, detail),
-                        [0, 64, 128, 192, 255, 255])
-    self.assertAllClose(eval_lib._from_model_output(
-        np.array([0, 128, 255], np.uint8),
-        {'dtype': np.uint8, 'quantization': (1 / 256., 0)}),
-                        [0.0, 0.5, 255 / 256.])
-
   def test_bad_input(self):
     empty = util.new_dir('eval_empty')
     with self.assertRaisesRegex(cli.BadInputError, 'no checkpoint in'):

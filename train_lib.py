@@ -133,9 +133,9 @@ def decay_steps(num_train_examples, batch_size, num_epochs_per_decay):
 
 
 def session_config(num_threads=0, task=None, distributed=False):
-  config = tf.ConfigProto(allow_soft_placement=True,
-                          intra_op_parallelism_threads=num_threads,
-                          inter_op_parallelism_threads=num_threads)
+  """cli.session_config, with soft placement and a worker's device filters."""
+  config = cli.session_config(num_threads)
+  config.allow_soft_placement = True
   if distributed:
     # A worker talks to the parameter servers and itself, never waits for
     # the other workers.

@@ -14,6 +14,7 @@ import time
 
 import tensorflow.compat.v1 as tf
 
+import cli
 import train_test_util as util
 
 util.use_test_data_cache()
@@ -49,7 +50,7 @@ class ResumeTest(tf.test.TestCase):
     with open(log_path, 'w') as log:
       process = subprocess.Popen(
           util.binary_command('mobilenet_v1_train') +
-          self._args(directory, 10**6), env=util.binary_env(),
+          self._args(directory, 10**6), env=cli.script_env(),
           stdout=log, stderr=subprocess.STDOUT)
       try:
         deadline = time.time() + 240

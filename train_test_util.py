@@ -6,28 +6,25 @@ and keep the digits cache under TEST_TMPDIR.
 
 import os
 import subprocess
-import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.abspath(__file__))
+from absl.testing import absltest
+
+import cli
 
 TINY = dict(depth_multiplier=0.25, image_size=32, batch_size=8)
 TINY_FLAGS = ['--depth_multiplier=0.25', '--image_size=32', '--batch_size=8',
               '--num_threads=1']
 
 
-def test_tmpdir():
-  return os.environ.get('TEST_TMPDIR') or tempfile.gettempdir()
-
-
 def use_test_data_cache():
   """Points the digits cache at TEST_TMPDIR (built once per test target)."""
-  os.environ['MOBILENET_V1_DATA_CACHE'] = os.path.join(test_tmpdir(),
-                                                       'data_cache')
+  os.environ['MOBILENET_V1_DATA_CACHE'] = os.path.join(
+      absltest.get_default_test_tmpdir(), 'data_cache')
 
 
 def new_dir(prefix):
-  return tempfile.mkdtemp(prefix=prefix + '.', dir=test_tmpdir())
+  return tempfile.mkdtemp(prefix=prefix + '.', dir=absltest.get_default_test_tmpdir())
 
 
 def tiny_train_config(checkpoint_dir, **overrides):
@@ -42,17 +39,11 @@ def tiny_train_config(checkpoint_dir, **overrides):
 
 def binary_command(name):
   """How to run the root binary `name` (e.g. 'mobilenet_v1_train')."""
-  return [sys.executable, os.path.join(ROOT, name + '.py')]
-
-
-def binary_env():
-  env = dict(os.environ)
-  env['PYTHONPATH'] = ROOT + os.pathsep + env.get('PYTHONPATH', '')
-  return env
+  return cli.script_command(name + '.py')
 
 
 def run_binary(name, args, timeout=300):
   """Runs a binary to completion; returns the CompletedProcess (text)."""
-  return subprocess.run(binary_command(name) + list(args), env=binary_env(),
+  return subprocess.run(binary_command(name) + list(args), env=cli.script_env(),
                         capture_output=True, text=True, timeout=timeout,
                         check=False)

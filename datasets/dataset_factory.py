@@ -38,7 +38,7 @@ _PREPROCESSING_KWARGS = {
 }
 
 
-def _preprocessing_kwargs(name):
+def preprocessing_kwargs(name):
   """The preprocessing arguments for data of dataset name `name`."""
   return _PREPROCESSING_KWARGS.get(name, custom.PREPROCESSING_KWARGS)
 
@@ -47,7 +47,7 @@ def _read_described(split_name, dataset_dir, info):
   """The split of a directory with a dataset_info.json (`info`)."""
   described = info['name']
   return custom.get_split(split_name, dataset_dir, info, name=described,
-                          preprocessing_kwargs=_preprocessing_kwargs(described))
+                          preprocessing_kwargs=preprocessing_kwargs(described))
 
 
 def get_dataset(name, split_name, dataset_dir=None):

@@ -49,7 +49,9 @@ import variants
 from export import checks
 from export import freeze
 from export import info
+from export import litert
 from export import tflite
+from quantize import quant_ops
 from tools import graph_stats
 
 # Bumped when what a bundle holds changes: the release rebuilds older ones.
@@ -58,6 +60,8 @@ ARCHIVE_SUFFIX = '.tgz'
 LOGITS_BIASES = 'MobilenetV1/Logits/Conv2d_1c_1x1/biases'
 GLOBAL_STEP = 'global_step'
 _RANGE_RE = re.compile(r'_quant/(min|max)$')
+_ACT_QUANT = '/act_quant/'
+_INFO_SUFFIX = '_info.txt'
 
 Members = collections.namedtuple('Members', [
     'checkpoint_data', 'checkpoint_index', 'checkpoint_meta', 'eval_graph',
@@ -84,8 +88,33 @@ def members(name):
       checkpoint_meta=prefix + '.meta',
       eval_graph=name + '_eval.pbtxt',
       frozen_graph=name + '_frozen.pb',
-      info=name + '_info.txt',
+      info=name + _INFO_SUFFIX,
       tflite=name + '.tflite')
+
+
+def member_path(directory, name, kind):
+  """The path of member `kind` (a Members field, e.g. 'tflite') of the
+  bundle of model `name` extracted in `directory`.
+
+  Raises:
+    cli.BadInputError: the bundle has no such file.
+  """
+  path = os.path.join(directory, getattr(members(name), kind))
+  if not os.path.isfile(path):
+    raise cli.BadInputError('the bundle has no %s' % os.path.basename(path))
+  return path
+
+
+def read_member(bundle_path, kind):
+  """The bytes of member `kind` (e.g. 'tflite') of a bundle (.tgz or
+  extracted directory).
+
+  Raises:
+    cli.BadInputError: not a bundle, or no such file in it.
+  """
+  with opened(bundle_path) as (directory, name):
+    with open(member_path(directory, name, kind), 'rb') as f:
+      return f.read()
 
 
 def archive_filename(name):
@@ -94,8 +123,9 @@ def archive_filename(name):
 
 def name_of_info_file(filename):
   """'x_info.txt' -> 'x', else None."""
-  suffix = '_info.txt'
-  return filename[:-len(suffix)] if filename.endswith(suffix) else None
+  if filename.endswith(_INFO_SUFFIX):
+    return filename[:-len(_INFO_SUFFIX)]
+  return None
 
 
 def is_quant_range(variable_name):
@@ -103,7 +133,19 @@ def is_quant_range(variable_name):
 
 
 CheckpointFacts = collections.namedtuple('CheckpointFacts', [
-    'path', 'num_classes', 'quantized', 'global_step', 'untrained_ranges'])
+    'path', 'num_classes', 'quantized', 'global_step', 'has_global_step',
+    'untrained_ranges'])
+
+
+def _ranges_untrained(path, names):
+  """Whether every activation range among `names` is at its initial value."""
+  scopes = sorted({n.rpartition('/')[0] for n in names if _ACT_QUANT in n})
+  if not scopes:
+    return False
+  reader = tf.train.load_checkpoint(path)
+  return all(quant_ops.is_initial_range(reader.get_tensor(scope + '/min'),
+                                        reader.get_tensor(scope + '/max'))
+             for scope in scopes)
 
 
 def inspect_checkpoint(checkpoint, quantize, num_classes=None):
@@ -112,7 +154,9 @@ def inspect_checkpoint(checkpoint, quantize, num_classes=None):
   Returns:
     CheckpointFacts: the checkpoint prefix, its class count (from the
     classifier's biases), whether it has quantization ranges, its global
-    step, and whether those ranges never moved from their initial [-6, 6].
+    step (None without one) and whether it stores a global_step variable,
+    and whether its activation ranges never moved from their initial values
+    ([0, 6] after a ReLU or ReLU6, [-6, 6] elsewhere).
 
   Raises:
     cli.BadInputError: no checkpoint, not a MobileNet v1 classifier, another
@@ -138,32 +182,24 @@ def inspect_checkpoint(checkpoint, quantize, num_classes=None):
     raise cli.BadInputError('--checkpoint %s was trained with --quantize (it '
                             'has quantization ranges, e.g. %s): export it with '
                             '--quantize' % (path, ranges[0]))
-  untrained = False
-  if ranges:
-    reader = tf.train.load_checkpoint(path)
-    act_ranges = [reader.get_tensor(n) for n in ranges if '/act_quant/' in n]
-    untrained = bool(act_ranges) and all(abs(abs(float(v)) - 6.0) < 1e-6
-                                         for v in act_ranges)
-  return CheckpointFacts(path, stored_classes, bool(ranges),
-                         checkpoint_compat.checkpoint_global_step(path),
-                         untrained)
-
-
-def _session(graph, num_threads):
-  config = tf.ConfigProto(intra_op_parallelism_threads=num_threads,
-                          inter_op_parallelism_threads=num_threads)
-  return tf.Session(graph=graph, config=config)
+  return CheckpointFacts(
+      path, stored_classes, bool(ranges),
+      checkpoint_compat.checkpoint_global_step(path),
+      has_global_step=GLOBAL_STEP in shapes,
+      untrained_ranges=_ranges_untrained(path, ranges))
 
 
 def _write_checkpoint_and_graphs(facts, depth_multiplier, image_size, quantize,
                                  staging, files, num_threads):
-  """Eval pbtxt and bundle checkpoint into `staging`; the frozen GraphDef."""
+  """Eval pbtxt and bundle checkpoint into `staging`.
+
+  Returns:
+    (the frozen GraphDef, the eval graph).
+  """
   graph = model_builder.build_inference_graph(
       depth_multiplier, image_size, facts.num_classes, quantize)
   with graph.as_default():
-    has_step = GLOBAL_STEP in {
-        name for name, _ in tf.train.list_variables(facts.path)}
-    if has_step:  # Kept so the bundle says how long the model trained.
+    if facts.has_global_step:  # Kept: the bundle says how long it trained.
       tf.train.get_or_create_global_step()
     tf.io.write_graph(graph.as_graph_def(), staging, files.eval_graph,
                       as_text=True)
@@ -173,12 +209,13 @@ def _write_checkpoint_and_graphs(facts, depth_multiplier, image_size, quantize,
         facts.path, tf.global_variables(), flag_name='checkpoint', hint=hint)
     restorer = tf.train.Saver(var_list=to_restore)
     saver = tf.train.Saver(tf.global_variables())
-  with _session(graph, num_threads) as sess:
+  with tf.Session(graph=graph,
+                  config=cli.session_config(num_threads)) as sess:
     restorer.restore(sess, facts.path)
     prefix = files.checkpoint_index[:-len('.index')]
     saver.save(sess, os.path.join(staging, prefix), write_meta_graph=True,
                write_state=False)
-    return freeze.freeze_session(sess)
+    return freeze.freeze_session(sess), graph
 
 
 def _convert(frozen, quantize):
@@ -193,18 +230,22 @@ def _convert(frozen, quantize):
                                   cli.one_line(e)[:300]) from e
 
 
-def _float_twin_size(facts, depth_multiplier, image_size):
-  """Bytes of the float .tflite of the same checkpoint (for the size rule)."""
-  graph = model_builder.build_inference_graph(
+def _float_graph(graph, facts, depth_multiplier, image_size, quantize):
+  """The float inference graph of the variant: `graph` itself if float.
+
+  MACs and parameters are measured on it, and for _quant it gives the float
+  .tflite of the same checkpoint that the size rule compares with.
+  """
+  if not quantize:
+    return graph
+  return model_builder.build_inference_graph(
       depth_multiplier, image_size, facts.num_classes, quantize=False)
-  return len(_convert(freeze.freeze_graph(graph, facts.path), False))
 
 
 def _tflite_io_text(model, quantize):
   """(input line, output line) of the info file, read from the model."""
   interpreter = checks.interpreter_for(model)
-  [input_detail] = interpreter.get_input_details()
-  [output_detail] = interpreter.get_output_details()
+  input_detail, output_detail = litert.single_io(interpreter)
 
   def describe(detail):
     text = '%s %s %s' % (detail['name'], [int(d) for d in detail['shape']],
@@ -365,14 +406,18 @@ def export_bundle(checkpoint, output_dir, depth_multiplier=1.0,
   logging.info('exporting %s (%d classes) from %s (step %s)', name,
                facts.num_classes, facts.path, facts.global_step)
   if facts.untrained_ranges:
-    logging.warning('%s: every activation range is still at its initial '
-                    '[-6, 6]: was the model trained with quantization (past '
-                    '--quant_delay)?', facts.path)
+    logging.warning(
+        '%s: every activation range is still at its initial value ([%g, %g] '
+        'after a ReLU, [%g, %g] elsewhere): was the model trained with '
+        'quantization (past --quant_delay)?', facts.path,
+        *(quant_ops.initial_range('Relu6') + quant_ops.initial_range()))
   staging = tempfile.mkdtemp(prefix='export_bundle.%s.' % name)
   try:
-    frozen = _write_checkpoint_and_graphs(
+    frozen, graph = _write_checkpoint_and_graphs(
         facts, depth_multiplier, image_size, quantize, staging, files,
         num_threads)
+    float_graph = _float_graph(graph, facts, depth_multiplier, image_size,
+                               quantize)
     freeze.write_graph_def(frozen, os.path.join(staging, files.frozen_graph))
     logging.info('%s: converting to %s TensorFlow Lite', name,
                  'uint8' if quantize else 'float')
@@ -382,13 +427,13 @@ def export_bundle(checkpoint, output_dir, depth_multiplier=1.0,
     logging.info('%s: parity %s', name, checks.describe(parity))
     size_ratio = None
     if quantize:
-      size_ratio = checks.check_size(
-          len(model), _float_twin_size(facts, depth_multiplier, image_size),
-          image_size)
+      float_model = _convert(freeze.freeze_graph(float_graph, facts.path),
+                             False)
+      size_ratio = checks.check_size(len(model), len(float_model), image_size)
       logging.info('%s: uint8 .tflite is %.1f %% of the float one', name,
                    100 * size_ratio)
-    macs, params = graph_stats.measure(depth_multiplier, image_size,
-                                       facts.num_classes)
+    macs = graph_stats.graph_macs(float_graph)
+    params = graph_stats.graph_params(float_graph)
     with open(os.path.join(staging, files.info), 'w', encoding='utf-8') as f:
       f.write(_info_text(name, depth_multiplier, image_size, quantize, facts,
                          model, macs, params, parity, size_ratio))

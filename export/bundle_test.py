@@ -22,9 +22,9 @@ from export import bundle
 from export import checks
 from export import info
 from export import test_checkpoints
+from quantize import quant_ops
 from tools import graph_stats
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEPTH = test_checkpoints.DEPTH_MULTIPLIER
 CLASSES = test_checkpoints.NUM_CLASSES
 
@@ -47,7 +47,7 @@ def _reference(checkpoint, image_size, quantize, image):
 
 
 def _extract(archive):
-  directory = tempfile.mkdtemp(dir=test_checkpoints.test_tmpdir())
+  directory = tempfile.mkdtemp(dir=absltest.get_default_test_tmpdir())
   with tarfile.open(archive) as tar:
     names = tar.getnames()
     tar.extractall(directory)
@@ -55,7 +55,7 @@ def _extract(archive):
 
 
 def _new_dir(prefix):
-  return tempfile.mkdtemp(prefix=prefix, dir=test_checkpoints.test_tmpdir())
+  return tempfile.mkdtemp(prefix=prefix, dir=absltest.get_default_test_tmpdir())
 
 
 class BundleTest(absltest.TestCase):
@@ -183,15 +183,31 @@ class BundleTest(absltest.TestCase):
     ranges = [n for n, _ in tf.train.list_variables(self.quant_checkpoint)
               if bundle.is_quant_range(n)]
     self.assertLen(ranges, 4 * 28)
-    moved = 0
     for range_name in ranges:
       self.assertEqual(shipped.get_tensor(range_name),
                        source.get_tensor(range_name))
-      moved += abs(abs(float(source.get_tensor(range_name))) - 6) > 1e-4
-    self.assertEqual(moved, len(ranges))
+    # Every range was learned: none is still where it started.
+    scopes = sorted({n.rpartition('/')[0] for n in ranges})
+    self.assertLen(scopes, 2 * 28)
+    for scope in scopes:
+      self.assertFalse(quant_ops.is_initial_range(
+          source.get_tensor(scope + '/min'), source.get_tensor(scope + '/max')),
+                       scope)
+    self.assertFalse(bundle.inspect_checkpoint(self.quant_checkpoint,
+                                               True).untrained_ranges)
     self.assertLessEqual(self.quant_result.max_layer_steps,
                          checks.MAX_QUANTIZATION_STEPS)
     self.assertLess(self.quant_result.uint8_size_ratio, 0.35)
+
+  def test_never_trained_ranges_are_reported(self):
+    # Saved before any quantized step: every range is at its initial value.
+    untrained = test_checkpoints.train(_new_dir('untrained.'), steps=0,
+                                       quantize=True)
+    self.assertTrue(bundle.inspect_checkpoint(untrained,
+                                              True).untrained_ranges)
+    self.assertTrue(quant_ops.is_initial_range(
+        *quant_ops.initial_range('Relu6')))
+    self.assertFalse(quant_ops.is_initial_range(0.0, 5.99))
 
   def test_checkpoint_mismatches_are_one_line_errors(self):
     out = _new_dir('refused.')
@@ -258,9 +274,9 @@ class BundleTest(absltest.TestCase):
   def test_killed_export_leaves_nothing(self):
     out = _new_dir('killed.')
     temp = _new_dir('tmp.')
-    env = dict(os.environ, TMPDIR=temp, PYTHONPATH=ROOT)
+    env = dict(cli.script_env(), TMPDIR=temp)
     process = subprocess.Popen(
-        [sys.executable, os.path.join(ROOT, 'tools', 'export_bundle.py'),
+        cli.script_command('tools/export_bundle.py') + [
          '--checkpoint=' + self.quant_checkpoint, '--quantize',
          '--depth_multiplier=0.25', '--image_size=32', '--output_dir=' + out,
          '--num_threads=1'], env=env, stdout=subprocess.DEVNULL,

@@ -13,12 +13,19 @@ uint8 models: every quantized tensor within two quantization steps. The
 check is made layer by layer: each TFLite operation's output is compared
 with what the frozen fake-quant graph computes for that operation from the
 TFLite model's own input to it (the graph is fed the TFLite tensors), so the
-weights, biases, ranges and input statistics of every layer are checked,
-the softmax output included (in steps of its 1/256 output scale). End to
-end the two are not comparable step for step: the integer model rounds
-biases to int32 and requantizes in fixed point, which the float graph does
-not model, and one-step differences in early layers grow over MobileNet's
-28 layers (measured on the demo's quantized digits model: each layer within
+weights, ranges and input statistics of every layer are checked, the softmax
+output included (in steps of its 1/256 output scale). Biases are checked by
+themselves: TensorFlow Lite stores them as int32 in steps of input scale x
+weight scale, which the fake-quant graph does not model, so each must be
+within half such a step of the graph's, and the graph computes each
+operation with the TFLite bias. (That step is far below an output step for
+trained weights, but a layer whose weight range is wide, as after a few
+diverging training steps, has bias steps of several output steps: a correct
+conversion would then be several steps off a reference with the graph's
+float bias.) End to end the two are not comparable step for step: the
+integer model rounds biases and requantizes in fixed point, which the float
+graph does not model, and one-step differences in early layers grow over
+MobileNet's 28 layers (measured on the demo's quantized digits model: each layer within
 1 step, yet the softmax output up to 38 steps apart on noise images and 14
 on validation digits; XNNPACK and TFLite's own kernels differ from each
 other by up to 9 steps end to end for the same reason). The end-to-end figures (largest
@@ -37,22 +44,29 @@ the 224 models; the ratio is measured and reported at every size.
 
 import collections
 
-from ai_edge_litert import interpreter as litert
 import numpy as np
 import tensorflow.compat.v1 as tf
 
 import cli
 import variants
+from export import litert
+from export import tflite
 
 PROBABILITY_TOLERANCE = 1e-4
 MAX_QUANTIZATION_STEPS = 2
 MAX_UINT8_SIZE_RATIO = 0.30
 SIZE_CHECK_MIN_IMAGE_SIZE = 224
 NUM_INPUTS = 4
-INPUT_MEAN = 128.0
-INPUT_STD = 128.0
 # Operations that only move data: their output is their input, same scale.
 _PASS_THROUGH_OPS = ('RESHAPE', 'SQUEEZE')
+# TensorFlow Lite operations with an int32 bias as their third input, and
+# the graph ops that add a bias to a layer's output.
+_OPS_WITH_BIAS = ('CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED')
+_BIAS_ADD_OPS = ('BiasAdd', 'Add', 'AddV2')
+_LAYER_OPS = ('Conv2D', 'DepthwiseConv2dNative', 'MatMul')
+_ACTIVATION_OPS = ('Relu', 'Relu6')
+# Relative precision of a float32 value (its unit in the last place).
+_FLOAT32_EPSILON = float(np.finfo(np.float32).eps)
 
 ParityReport = collections.namedtuple('ParityReport', [
     'kind',                 # 'float' or 'uint8'
@@ -113,40 +127,33 @@ def _upsample(grid, size):
 
 def to_float_input(uint8_image):
   """The float input a uint8 image stands for: (q - 128) / 128."""
-  return (uint8_image.astype(np.float32) - INPUT_MEAN) / INPUT_STD
+  return ((uint8_image.astype(np.float32) - tflite.INPUT_MEAN) /
+          tflite.INPUT_STD)
 
 
 def _frozen_session(graph_def):
   graph = tf.Graph()
   with graph.as_default():
     tf.import_graph_def(graph_def, name='')
-  config = tf.ConfigProto(intra_op_parallelism_threads=1,
-                          inter_op_parallelism_threads=1)
-  return tf.Session(graph=graph, config=config)
+  return tf.Session(graph=graph, config=cli.session_config(1))
 
 
 def interpreter_for(model, preserve_all_tensors=False, reference_kernels=False):
-  resolver = (litert.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
-              if reference_kernels else litert.OpResolverType.AUTO)
+  """litert.load with one thread; a model LiteRT refuses fails the check."""
   try:
-    interpreter = litert.Interpreter(
-        model_content=bytes(model), num_threads=1,
-        experimental_op_resolver_type=resolver,
-        experimental_preserve_all_tensors=preserve_all_tensors)
-    interpreter.allocate_tensors()
-  except (ValueError, RuntimeError) as e:
+    return litert.load(model, num_threads=1,
+                       preserve_all_tensors=preserve_all_tensors,
+                       reference_kernels=reference_kernels)
+  except litert.LoadError as e:
     raise CheckFailedError('the .tflite does not load in LiteRT: %s' %
-                           cli.one_line(e)[:200]) from e
-  return interpreter
+                           str(e)[:200]) from e
 
 
 def _single_io(interpreter, image_size, dtype, kind):
-  inputs = interpreter.get_input_details()
-  outputs = interpreter.get_output_details()
-  if len(inputs) != 1 or len(outputs) != 1:
-    raise CheckFailedError('the %s .tflite has %d inputs and %d outputs, not '
-                           'one each' % (kind, len(inputs), len(outputs)))
-  [input_detail], [output_detail] = inputs, outputs
+  try:
+    input_detail, output_detail = litert.single_io(interpreter)
+  except litert.LoadError as e:
+    raise CheckFailedError('the %s .tflite has %s' % (kind, e)) from e
   expected_shape = [1, image_size, image_size, 3]
   if list(input_detail['shape']) != expected_shape or (
       input_detail['dtype'] != dtype):
@@ -156,12 +163,6 @@ def _single_io(interpreter, image_size, dtype, kind):
             list(input_detail['shape']), np.dtype(dtype).name,
             expected_shape))
   return input_detail, output_detail
-
-
-def _run(interpreter, input_detail, output_detail, image):
-  interpreter.set_tensor(input_detail['index'], image)
-  interpreter.invoke()
-  return interpreter.get_tensor(output_detail['index'])
 
 
 def _top1_agrees(expected, actual, tolerance):
@@ -185,7 +186,8 @@ def check_float_parity(model, frozen_graph_def, image_size,
       float_image = to_float_input(image)
       expected = sess.run(variants.OUTPUT_NODE + ':0',
                           {variants.INPUT_NODE + ':0': float_image})[0]
-      actual = _run(interpreter, input_detail, output_detail, float_image)[0]
+      actual = litert.run(interpreter, input_detail, output_detail,
+                          float_image)[0]
       if actual.shape != expected.shape:
         raise CheckFailedError('the float .tflite gives %s outputs, the frozen '
                                'graph %s' % (list(actual.shape),
@@ -207,11 +209,6 @@ def check_float_parity(model, frozen_graph_def, image_size,
             'probabilities up to %.3g apart (limit %g)' % (
                 index, difference, PROBABILITY_TOLERANCE))
   return ParityReport('float', len(images), agreed, worst, None, None, None)
-
-
-def _dequantize(values, detail):
-  scale, zero_point = detail['quantization']
-  return (values.astype(np.float32) - zero_point) * scale
 
 
 def _graph_counterparts(graph, name):
@@ -236,10 +233,32 @@ def _graph_counterparts(graph, name):
   return None
 
 
-def _layer_plan(interpreter, graph):
-  """[(op type, tflite tensor detail, graph tensor computed)], feeds.
+def _graph_bias(computed):
+  """The graph's bias tensor added to a layer's output to give `computed`.
 
-  feeds: {tflite tensor index: graph tensor fed with its value}.
+  `computed` is the bias add, or an activation of it; None for other graph
+  structures.
+  """
+  op = computed.op
+  if op.type in _ACTIVATION_OPS:
+    op = op.inputs[0].op
+  if op.type not in _BIAS_ADD_OPS or len(op.inputs) != 2:
+    return None
+  layer_output, bias = op.inputs
+  if bias.op.type in _LAYER_OPS:
+    layer_output, bias = bias, layer_output
+  return bias if layer_output.op.type in _LAYER_OPS else None
+
+
+def _layer_plan(interpreter, graph):
+  """The operations to compare, and the tensors to feed.
+
+  Returns:
+    (plan, feeds, biases, details): plan is [(op type, tflite tensor
+    detail, graph tensor value, graph tensor computed)]; feeds is {tflite
+    tensor index: graph tensor fed with its value}; biases is {tflite bias
+    tensor index: the graph's bias tensor for it}; details is {tflite
+    tensor index: its detail}.
 
   Raises:
     CheckFailedError: an operation that computes something has no
@@ -249,6 +268,7 @@ def _layer_plan(interpreter, graph):
   input_index = interpreter.get_input_details()[0]['index']
   plan = []
   feeds = {}
+  biases = {}
   input_tensor = graph.get_tensor_by_name(variants.INPUT_NODE + ':0')
   feeds[input_index] = input_tensor
   for op in interpreter._get_ops_details():  # pylint: disable=protected-access
@@ -264,7 +284,50 @@ def _layer_plan(interpreter, graph):
       value, computed = found
       plan.append((op['op_name'], detail, value, computed))
       feeds[index] = value
-  return plan, feeds, details
+      if (op['op_name'] in _OPS_WITH_BIAS and len(op['inputs']) > 2 and
+          op['inputs'][2] >= 0):
+        bias = _graph_bias(computed)
+        if bias is not None:
+          biases[op['inputs'][2]] = bias
+  return plan, feeds, biases, details
+
+
+def _tflite_biases(interpreter, sess, biases, details):
+  """{graph bias tensor: the TFLite bias it became, as real values}.
+
+  Checks each int32 bias against the graph's: TensorFlow Lite stores it in
+  steps of (input scale x weight scale), so a faithful conversion is within
+  half a step of it (and float32 rounding of the value).
+
+  Raises:
+    CheckFailedError: a bias further off, or not quantized.
+  """
+  real = {}
+  for index, tensor in biases.items():
+    detail = details[index]
+    scale = detail['quantization'][0]
+    if not scale:
+      raise CheckFailedError('the uint8 .tflite bias %r is not quantized' %
+                             detail['name'][:120])
+    expected = sess.run(tensor).astype(np.float64).reshape(-1)
+    actual = litert.dequantize(interpreter.get_tensor(index),
+                               detail).astype(np.float64).reshape(-1)
+    if actual.shape != expected.shape:
+      raise CheckFailedError('the uint8 .tflite bias %r has %d values, the '
+                             'frozen graph\'s %s %d' % (
+                                 detail['name'][:120], actual.size,
+                                 tensor.op.name, expected.size))
+    error = np.abs(actual - expected)
+    allowed = 0.5 * scale + _FLOAT32_EPSILON * np.abs(expected)
+    if np.any(error > allowed):
+      raise CheckFailedError(
+          'the uint8 .tflite bias %s is %.3g bias steps from the frozen '
+          'graph\'s (limit 0.5: rounding)' % (
+              tensor.op.name, float(np.max(error / scale))))
+    real[tensor] = actual.astype(np.float32).reshape(
+        tensor.shape.as_list() if tensor.shape.is_fully_defined()
+        else actual.shape)
+  return real
 
 
 def check_uint8_parity(model, frozen_graph_def, image_size,
@@ -282,7 +345,8 @@ def check_uint8_parity(model, frozen_graph_def, image_size,
     raise CheckFailedError('the uint8 .tflite has a %s output' %
                            np.dtype(output_detail['dtype']).name)
   scale, zero_point = input_detail['quantization']
-  if (abs(scale - 1 / INPUT_STD) > 1e-9 or zero_point != INPUT_MEAN):
+  if (abs(scale - 1 / tflite.INPUT_STD) > 1e-9 or
+      zero_point != tflite.INPUT_MEAN):
     raise CheckFailedError('the uint8 .tflite input is real = (q - %g) * %g, '
                            'not (q - 128) / 128' % (zero_point, scale))
   output_scale = output_detail['quantization'][0]
@@ -293,8 +357,9 @@ def check_uint8_parity(model, frozen_graph_def, image_size,
     for image in images:
       expected = sess.run(variants.OUTPUT_NODE + ':0',
                           {variants.INPUT_NODE + ':0': to_float_input(image)})
-      actual = _dequantize(_run(interpreter, input_detail, output_detail,
-                                image), output_detail)
+      actual = litert.dequantize(litert.run(interpreter, input_detail,
+                                            output_detail, image),
+                                 output_detail)
       if actual.shape != expected.shape:
         raise CheckFailedError('the uint8 .tflite gives %s outputs, the frozen '
                                'graph %s' % (list(actual.shape),
@@ -306,22 +371,25 @@ def check_uint8_parity(model, frozen_graph_def, image_size,
 
     # Layer by layer, with TFLite's own kernels and every tensor kept.
     layered = interpreter_for(model, preserve_all_tensors=True,
-                           reference_kernels=True)
+                              reference_kernels=True)
     layer_input = layered.get_input_details()[0]
-    plan, feeds, details = _layer_plan(layered, sess.graph)
+    plan, feeds, biases, details = _layer_plan(layered, sess.graph)
+    bias_values = _tflite_biases(layered, sess, biases, details)
     worst_layer = 0.0
     for image_index, image in enumerate(images):
       layered.set_tensor(layer_input['index'], image)
       layered.invoke()
       values = {index: layered.get_tensor(index) for index in feeds}
-      feed_values = {}
+      feed_values = dict(bias_values)
       for index, tensor in feeds.items():
         if index == layer_input['index']:
           feed_values[tensor] = to_float_input(values[index])
         else:
-          feed_values[tensor] = _dequantize(values[index], details[index])
+          feed_values[tensor] = litert.dequantize(values[index],
+                                                  details[index])
       for op_name, detail, value, computed in plan:
-        # Everything but this operation's own output comes from TFLite.
+        # Everything but this operation's own output comes from TFLite,
+        # its bias included.
         own = (value.name, computed.name)
         feed = {t: v for t, v in feed_values.items() if t.name not in own}
         reference = sess.run(computed, feed)

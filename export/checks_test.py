@@ -1,6 +1,5 @@
 """The export checks pass on honest models and fail on broken ones."""
 
-import os
 import tempfile
 
 from absl.testing import absltest
@@ -27,7 +26,7 @@ class ChecksTest(absltest.TestCase):
   @classmethod
   def setUpClass(cls):
     super().setUpClass()
-    directory = tempfile.mkdtemp(dir=test_checkpoints.test_tmpdir())
+    directory = tempfile.mkdtemp(dir=absltest.get_default_test_tmpdir())
     float_checkpoint, quant_checkpoint = test_checkpoints.float_and_quant(
         directory)
     cls.float_frozen = _frozen(float_checkpoint, False)

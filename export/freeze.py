@@ -6,11 +6,11 @@ only what the outputs need is kept. Input and output names default to those
 of the published graphs (variants.INPUT_NODE, variants.OUTPUT_NODE).
 """
 
-import os
 
 import tensorflow.compat.v1 as tf
 
 import atomic_file
+import cli
 import variants
 
 DEFAULT_OUTPUTS = (variants.OUTPUT_NODE,)
@@ -70,9 +70,7 @@ def freeze_graph(graph, checkpoint_path, output_names=DEFAULT_OUTPUTS):
                        'e.g. %s' % (checkpoint_path, len(missing),
                                     missing[0]))
     saver = tf.train.Saver()
-    config = tf.ConfigProto(intra_op_parallelism_threads=1,
-                            inter_op_parallelism_threads=1)
-    with tf.Session(graph=graph, config=config) as sess:
+    with tf.Session(graph=graph, config=cli.session_config(1)) as sess:
       saver.restore(sess, checkpoint_path)
       return freeze_session(sess, output_names)
 

@@ -7,6 +7,9 @@ fixed here; values never contain a newline.
 
 import collections
 
+from export import tflite
+from preprocessing import mobilenet_v1_preprocessing
+
 MODEL = 'Model'
 DEPTH_MULTIPLIER = 'Depth multiplier'
 IMAGE_SIZE = 'Image size'
@@ -28,16 +31,18 @@ SIZE_CHECK = 'TFLite size check'
 EXPORTED_BY = 'Exported by'
 
 
-
 def normalization_text(quantized):
   """How pixels become inputs: the same for every variant, as in eval."""
-  text = ('RGB; central crop (87.5 % of each side for ImageNet, the whole '
+  text = ('RGB; central crop (%g %% of each side for ImageNet, the whole '
           'image for the digits) and bilinear resize to the input size, as '
           'mobilenet_v1_eval; pixel p in [0, 255] becomes p / 127.5 - 1, in '
-          '[-1, 1]')
+          '[-1, 1]' % (100 * mobilenet_v1_preprocessing.DEFAULT_KWARGS[
+              'central_fraction']))
   if quantized:
-    text += ('; the uint8 .tflite takes q = round(128 * x + 128) for such an '
-             'x (about the pixel itself): real = (q - 128) / 128')
+    text += ('; the uint8 .tflite takes q = round(%g * x + %g) for such an '
+             'x (about the pixel itself): real = (q - %g) / %g' % (
+                 tflite.INPUT_STD, tflite.INPUT_MEAN, tflite.INPUT_MEAN,
+                 tflite.INPUT_STD))
   return text
 
 

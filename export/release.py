@@ -40,7 +40,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 
@@ -57,8 +56,7 @@ TABLE_FILENAME = 'models_table.md'
 MANIFEST_FORMAT = 1
 # Where mobilenet_v1_eval's metrics.json is looked for, in a training dir.
 METRICS_PATHS = (os.path.join('eval', 'metrics.json'), 'metrics.json')
-_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-EXPORT_SCRIPT = os.path.join(_ROOT, 'tools', 'export_bundle.py')
+EXPORT_SCRIPT = 'tools/export_bundle.py'
 
 Job = collections.namedtuple('Job', ['variant', 'checkpoint', 'stamp'])
 ReleaseResult = collections.namedtuple('ReleaseResult', [
@@ -222,24 +220,22 @@ def write_outputs(output_dir, root, entries, missing, failed):
 
 def export_command(job, output_dir, result_json):
   variant = job.variant
-  return [sys.executable, EXPORT_SCRIPT,
-          '--checkpoint=' + job.checkpoint,
-          '--depth_multiplier=%s' % variant.depth_multiplier,
-          '--image_size=%d' % variant.image_size,
-          '--quantize=%s' % variant.quantize,
-          '--output_dir=' + output_dir,
-          '--num_threads=1',
-          '--result_json=' + result_json]
+  return cli.script_command(EXPORT_SCRIPT) + [
+      '--checkpoint=' + job.checkpoint,
+      '--depth_multiplier=%s' % variant.depth_multiplier,
+      '--image_size=%d' % variant.image_size,
+      '--quantize=%s' % variant.quantize,
+      '--output_dir=' + output_dir,
+      '--num_threads=1',
+      '--result_json=' + result_json]
 
 
 def _run_export(job, output_dir, scratch):
   """Exports one bundle in a subprocess: (job, result dict or None, error)."""
   result_json = os.path.join(scratch, job.variant.name + '.json')
-  env = dict(os.environ)
-  env['PYTHONPATH'] = _ROOT + os.pathsep + env.get('PYTHONPATH', '')
   start = time.time()
   process = subprocess.run(export_command(job, output_dir, result_json),
-                           env=env, capture_output=True, text=True,
+                           env=cli.script_env(), capture_output=True, text=True,
                            check=False)
   if process.returncode == 0 and os.path.isfile(result_json):
     with open(result_json, encoding='utf-8') as f:

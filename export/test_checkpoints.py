@@ -4,7 +4,7 @@ The training graph of model_builder (the trainer's), depth multiplier 0.25,
 32 px, 10 classes, a few SGD steps on random images; the quantized one is
 then fine-tuned from the float one with the fake-quant rewrite (quantized
 from step 0), so its weight ranges are set and its activation ranges have
-moved from their initial [-6, 6]. Each is saved as a training directory
+moved from their initial values ([0, 6] after a ReLU6). Each is saved as a training directory
 (a `checkpoint` state file naming the newest), with its global step.
 """
 
@@ -15,17 +15,14 @@ from third_party import tf_slim_compat  # pylint: disable=unused-import
 import numpy as np
 import tensorflow.compat.v1 as tf
 
+import cli
 import model_builder
+from export import litert
 
 DEPTH_MULTIPLIER = 0.25
 IMAGE_SIZE = 32
 NUM_CLASSES = 10
 BATCH_SIZE = 4
-
-
-def test_tmpdir():
-  import tempfile  # pylint: disable=g-import-not-at-top
-  return os.environ.get('TEST_TMPDIR') or tempfile.gettempdir()
 
 
 def train(train_dir, steps, quantize=False, init_from=None, seed=0,
@@ -58,9 +55,7 @@ def train(train_dir, steps, quantize=False, init_from=None, seed=0,
                                  if v.op.name in stored and
                                  (restore_step or v is not global_step)])
     saver = tf.train.Saver()
-    config = tf.ConfigProto(intra_op_parallelism_threads=1,
-                            inter_op_parallelism_threads=1)
-    with tf.Session(graph=graph, config=config) as sess:
+    with tf.Session(graph=graph, config=cli.session_config(1)) as sess:
       sess.run(tf.global_variables_initializer())
       if restorer:
         restorer.restore(sess, init_from)
@@ -88,9 +83,7 @@ def corrupt_largest_constant(model):
   `model` is a bytearray, changed in place (and returned): every third byte
   of the first half of that tensor's buffer is XORed with 0x5A.
   """
-  from ai_edge_litert.interpreter import Interpreter  # pylint: disable=g-import-not-at-top
-  interpreter = Interpreter(model_content=bytes(model))
-  interpreter.allocate_tensors()
+  interpreter = litert.load(model)
   produced = {index for op in interpreter._get_ops_details()  # pylint: disable=protected-access
               for index in op['outputs']}
   produced.update(d['index'] for d in interpreter.get_input_details())

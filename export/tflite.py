@@ -10,11 +10,11 @@ the model in float. So the result is checked, and a model with any float
 tensor is refused, naming the tensors that lack a range.
 """
 
-from ai_edge_litert import interpreter as litert
 import numpy as np
 import tensorflow.compat.v1 as tf
 
 import variants
+from export import litert
 
 # uint8 input q means (q - 128) / 128: [-1, 0.992], MobileNet's input range.
 INPUT_MEAN = 128.0
@@ -76,9 +76,6 @@ def to_uint8_tflite(graph_def, input_names=(variants.INPUT_NODE,),
 
 def float_tensors(model):
   """Names of the float32 tensors of a TensorFlow Lite model (bytes)."""
-  interpreter = litert.Interpreter(
-      model_content=model,
-      experimental_op_resolver_type=(
-          litert.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES))
+  interpreter = litert.load(model, reference_kernels=True, allocate=False)
   return [detail['name'] for detail in interpreter.get_tensor_details()
           if detail['dtype'] == np.float32]

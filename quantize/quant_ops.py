@@ -25,6 +25,33 @@ from quantize import common
 INIT_MIN = -6.0
 INIT_MAX = 6.0
 RELU_INIT_MIN = 0.0
+NON_NEGATIVE_OPS = ('Relu', 'Relu6')
+# How close to its initial value a stored range counts as never updated.
+_INITIAL_TOLERANCE = 1e-6
+
+
+def initial_range(op_type=None):
+  """(min, max) a range starts at, for the output of an op of `op_type`.
+
+  ReLU and ReLU6 outputs start at [0, 6]; anything else (other activations,
+  weights: op_type None) at [-6, 6].
+  """
+  if op_type in NON_NEGATIVE_OPS:
+    return RELU_INIT_MIN, INIT_MAX
+  return INIT_MIN, INIT_MAX
+
+
+def is_initial_range(range_min, range_max):
+  """Whether a stored [min, max] is still where some range starts.
+
+  For a checkpoint alone, which does not say what each range follows: a
+  range equal to one of the initial ranges was never updated (or learned
+  exactly that, which a trained model's ranges do not all do).
+  """
+  return any(abs(float(range_min) - low) <= _INITIAL_TOLERANCE and
+             abs(float(range_max) - high) <= _INITIAL_TOLERANCE
+             for low, high in (initial_range(None),
+                               initial_range(NON_NEGATIVE_OPS[0])))
 
 
 def _range_variable(graph, var_scope, name, initial_value, collections):
@@ -82,10 +109,9 @@ def moving_avg_quantize(inputs, var_scope, op_scope, is_training, num_bits,
   graphs read them.
   """
   graph = inputs.graph
-  non_negative = inputs.op.type in ('Relu', 'Relu6')
-  min_var, max_var = range_variables(
-      graph, var_scope, vars_collection,
-      init_min=RELU_INIT_MIN if non_negative else INIT_MIN)
+  init_min, init_max = initial_range(inputs.op.type)
+  min_var, max_var = range_variables(graph, var_scope, vars_collection,
+                                     init_min=init_min, init_max=init_max)
   with graph.as_default():
     return tfmot_quant_ops.MovingAvgQuantize(
         inputs, min_var, max_var, per_channel=False, ema_decay=ema_decay,

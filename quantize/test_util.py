@@ -11,6 +11,7 @@ from third_party import tf_slim_compat  # pylint: disable=unused-import
 import numpy as np
 import tensorflow.compat.v1 as tf
 
+import cli
 import model_builder
 
 DEPTH_MULTIPLIER = 0.25
@@ -20,9 +21,7 @@ BATCH_SIZE = 8
 
 
 def session(graph):
-  config = tf.ConfigProto(intra_op_parallelism_threads=1,
-                          inter_op_parallelism_threads=1)
-  return tf.Session(graph=graph, config=config)
+  return tf.Session(graph=graph, config=cli.session_config(1))
 
 
 def random_images(seed, batch_size=BATCH_SIZE, image_size=IMAGE_SIZE):

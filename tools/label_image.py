@@ -49,50 +49,22 @@ flags.DEFINE_float('central_fraction', None, 'Share of each side the '
                    'dataset\'s.')
 flags.DEFINE_integer('top_k', 5, 'How many classes to print.')
 
-DEFAULT_CENTRAL_FRACTION = 0.875
 
 
-class TfliteClassifier(object):
-  """A .tflite model: float or uint8 input, probabilities out."""
+def _central_fraction(dataset_name=None):
+  """The eval crop of data named `dataset_name` (None: any other data)."""
+  from datasets import dataset_factory  # pylint: disable=g-import-not-at-top
+  return dataset_factory.preprocessing_kwargs(dataset_name)['central_fraction']
 
-  def __init__(self, path):
-    from ai_edge_litert import interpreter as litert  # pylint: disable=g-import-not-at-top
-    try:
-      self._interpreter = litert.Interpreter(model_path=path)
-      self._interpreter.allocate_tensors()
-    except (ValueError, RuntimeError) as e:
-      raise cli.BadInputError('cannot load the TensorFlow Lite model %s: %s'
-                              % (path, cli.one_line(e)[:200])) from e
-    inputs = self._interpreter.get_input_details()
-    outputs = self._interpreter.get_output_details()
-    if len(inputs) != 1 or len(outputs) != 1:
-      raise cli.BadInputError('%s is not a classifier (%d inputs, %d outputs)'
-                              % (path, len(inputs), len(outputs)))
-    self._input, self._output = inputs[0], outputs[0]
-    shape = list(self._input['shape'])
-    if len(shape) != 4 or shape[1] != shape[2] or shape[3] != 3:
-      raise cli.BadInputError('%s takes %s, not [1, H, H, 3] images' % (
-          path, shape))
-    self.image_size = int(shape[1])
-    self.num_classes = int(self._output['shape'][-1])
 
-  def predict(self, image):
-    """image: float32 [H, W, 3] in [-1, 1] -> probabilities."""
-    detail = self._input
-    if detail['dtype'] == np.float32:
-      value = image[None].astype(np.float32)
-    else:
-      scale, zero_point = detail['quantization']
-      info = np.iinfo(detail['dtype'])
-      value = np.clip(np.round(image[None] / scale + zero_point), info.min,
-                      info.max).astype(detail['dtype'])
-    self._interpreter.set_tensor(detail['index'], value)
-    self._interpreter.invoke()
-    output = self._interpreter.get_tensor(self._output['index'])[0]
-    if self._output['dtype'] != np.float32:
-      scale, zero_point = self._output['quantization']
-      output = (output.astype(np.float32) - zero_point) * scale
-    return output
+def tflite_classifier(path):
+  """A litert.Classifier for the .tflite at `path` (one-line errors)."""
+  from export import litert  # pylint: disable=g-import-not-at-top
+  try:
+    return litert.Classifier(path)
+  except litert.LoadError as e:
+    raise cli.BadInputError('cannot load the TensorFlow Lite model %s: %s' % (
+        path, e)) from e
 
 
 class FrozenGraphClassifier(object):
@@ -132,11 +104,11 @@ class FrozenGraphClassifier(object):
 
 
 def load_classifier(path):
-  """A TfliteClassifier or FrozenGraphClassifier, by the file's name."""
+  """A litert.Classifier or FrozenGraphClassifier, by the file's name."""
   if not os.path.isfile(path):
     raise cli.BadInputError('model does not exist: %s' % path)
   if path.endswith('.tflite'):
-    return TfliteClassifier(path)
+    return tflite_classifier(path)
   if path.endswith('.pb'):
     return FrozenGraphClassifier(path)
   raise cli.BadInputError('--model must be a .tflite or a _frozen.pb: %s' %
@@ -172,10 +144,8 @@ def dataset_labels(dataset_name, dataset_dir):
   if not dataset_dir:
     from datasets import digits  # pylint: disable=g-import-not-at-top
     directory = digits.ensure_cache()
-    fraction = digits.PREPROCESSING_KWARGS['central_fraction']
   else:
     directory = cli.user_path(dataset_dir)
-    fraction = DEFAULT_CENTRAL_FRACTION
   if not os.path.isdir(directory):
     raise cli.BadInputError('--dataset_dir does not exist: %s' % directory)
   described = dataset_info.read_info(directory)
@@ -185,9 +155,7 @@ def dataset_labels(dataset_name, dataset_dir):
         dataset_info.INFO_FILENAME, dataset_info.LABELS_FILENAME, directory))
   offset = described['labels_offset'] if described else 0
   num_classes = described['num_classes'] if described else None
-  if described and described.get('name') == 'digits':
-    from datasets import digits  # pylint: disable=g-import-not-at-top
-    fraction = digits.PREPROCESSING_KWARGS['central_fraction']
+  fraction = _central_fraction(described.get('name') if described else None)
   return names, offset, num_classes, fraction
 
 
@@ -230,21 +198,12 @@ def classify(model_path, image_path, names=None, offset=0,
   """[(class id, score, name or None)] of the k best classes."""
   classifier = load_classifier(model_path)
   if central_fraction is None:
-    central_fraction = DEFAULT_CENTRAL_FRACTION
+    central_fraction = _central_fraction()
   image = load_image(image_path, classifier.image_size, central_fraction)
   probabilities = classifier.predict(image)
   labels = class_names(classifier.num_classes, names, offset, dataset_classes)
   return [(index, score, labels.get(index))
           for index, score in top_k(probabilities, k)]
-
-
-def _model_in_bundle(directory, name, engine):
-  files = bundle.members(name)
-  path = os.path.join(directory, files.tflite if engine == 'tflite'
-                      else files.frozen_graph)
-  if not os.path.isfile(path):
-    raise cli.BadInputError('the bundle has no %s' % os.path.basename(path))
-  return path
 
 
 def main(argv):
@@ -276,7 +235,7 @@ def main(argv):
                        dataset_classes, fraction, FLAGS.top_k)
   else:
     with bundle.opened(cli.user_path(FLAGS.bundle)) as (directory, name):
-      with open(os.path.join(directory, bundle.members(name).info),
+      with open(bundle.member_path(directory, name, 'info'),
                 encoding='utf-8') as f:
         try:
           facts = info_lib.read_info(f.read())
@@ -285,9 +244,11 @@ def main(argv):
       print('%s (%s, %d classes, %d px)' % (
           name, 'uint8' if facts.quantized and FLAGS.engine == 'tflite'
           else 'float', facts.num_classes, facts.image_size))
-      results = classify(_model_in_bundle(directory, name, FLAGS.engine),
-                         image_path, names, offset, dataset_classes, fraction,
-                         FLAGS.top_k)
+      model = bundle.member_path(
+          directory, name,
+          'tflite' if FLAGS.engine == 'tflite' else 'frozen_graph')
+      results = classify(model, image_path, names, offset, dataset_classes,
+                         fraction, FLAGS.top_k)
   for index, score, label in results:
     print('%.5f  %d%s' % (score, index, '  ' + label if label else ''))
 

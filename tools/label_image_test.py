@@ -2,7 +2,6 @@
 
 import os
 import subprocess
-import sys
 import tarfile
 import tempfile
 
@@ -15,21 +14,18 @@ from export import bundle
 from export import test_checkpoints
 from tools import label_image
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEPTH = test_checkpoints.DEPTH_MULTIPLIER
 
 
 def _new_dir(prefix):
-  return tempfile.mkdtemp(prefix=prefix, dir=test_checkpoints.test_tmpdir())
+  return tempfile.mkdtemp(prefix=prefix, dir=absltest.get_default_test_tmpdir())
 
 
 def _run(*args):
-  env = dict(os.environ, PYTHONPATH=ROOT,
-             MOBILENET_V1_DATA_CACHE=os.path.join(
-                 test_checkpoints.test_tmpdir(), 'data_cache'))
+  env = dict(cli.script_env(), MOBILENET_V1_DATA_CACHE=os.path.join(
+      absltest.get_default_test_tmpdir(), 'data_cache'))
   return subprocess.run(
-      [sys.executable, os.path.join(ROOT, 'tools', 'label_image.py')] +
-      list(args), env=env, capture_output=True, text=True, check=False,
+      cli.script_command('tools/label_image.py') + list(args), env=env, capture_output=True, text=True, check=False,
       timeout=300)
 
 
@@ -147,7 +143,7 @@ class LabelImageTest(absltest.TestCase):
       label_image.load_classifier(self.not_an_image)
     with self.assertRaisesRegex(cli.BadInputError, 'cannot load the '
                                 'TensorFlow Lite model'):
-      label_image.TfliteClassifier(self.not_an_image)
+      label_image.tflite_classifier(self.not_an_image)
     with self.assertRaisesRegex(cli.BadInputError, 'not a binary GraphDef'):
       label_image.FrozenGraphClassifier(self.png)
     with self.assertRaisesRegex(cli.BadInputError, 'not a bundle directory'):

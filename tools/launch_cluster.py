@@ -38,7 +38,6 @@ flags.DEFINE_float('timeout_secs', 3600, 'Stop everything after this long.')
 flags.DEFINE_string('trainer', None, 'Trainer command; default: this '
                     'checkout\'s mobilenet_v1_train.py on this Python.')
 
-_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class ClusterError(Exception):
@@ -62,7 +61,7 @@ def free_ports(count, host):
 def trainer_command(trainer=None):
   if trainer:
     return trainer.split()
-  return [sys.executable, os.path.join(_ROOT, 'mobilenet_v1_train.py')]
+  return cli.script_command('mobilenet_v1_train.py')
 
 
 def _stop(processes, grace_secs=10):
@@ -104,8 +103,7 @@ def run_cluster(num_ps, num_workers, trainer_args, log_dir, host='127.0.0.1',
   ports = free_ports(num_ps + num_workers, host)
   ps_hosts = ','.join('%s:%d' % (host, p) for p in ports[:num_ps])
   worker_hosts = ','.join('%s:%d' % (host, p) for p in ports[num_ps:])
-  env = dict(os.environ)
-  env['PYTHONPATH'] = _ROOT + os.pathsep + env.get('PYTHONPATH', '')
+  env = cli.script_env()
   command = trainer_command(trainer)
   processes, workers, logs, files = [], [], {}, []
 

@@ -4,29 +4,27 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 
 from absl.testing import absltest
 
+import cli
 from export import bundle
 from export import release
 from export import test_checkpoints
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FLOAT = 'mobilenet_v1_0.25_128'
 QUANT = 'mobilenet_v1_0.25_128_quant'
 
 
 def _new_dir(prefix):
-  return tempfile.mkdtemp(prefix=prefix, dir=test_checkpoints.test_tmpdir())
+  return tempfile.mkdtemp(prefix=prefix, dir=absltest.get_default_test_tmpdir())
 
 
 def _run_release(*args):
-  env = dict(os.environ, PYTHONPATH=ROOT)
   return subprocess.run(
-      [sys.executable, os.path.join(ROOT, 'tools', 'release.py')] +
-      list(args), env=env, capture_output=True, text=True, check=False,
+      cli.script_command('tools/release.py') + list(args),
+      env=cli.script_env(), capture_output=True, text=True, check=False,
       timeout=600)
 
 

@@ -6,6 +6,9 @@ MonitoredSession with the trainer's session config and its progress hook,
 so the step timed is the step users run. Only the input differs: one batch
 of random images and labels, made in the graph and cached, so the model is
 measured and not the input pipeline (input_rate measures that separately).
+The initial weights are seeded as that batch is: a run's models (and the
+bundles exported from its few training steps) are the same every time, so
+how well a few steps from one random start go cannot vary from run to run.
 """
 
 import os
@@ -14,6 +17,7 @@ from third_party import tf_slim_compat  # pylint: disable=unused-import
 
 import tensorflow.compat.v1 as tf
 
+import cli
 import model_builder
 import train_lib
 import training_hooks
@@ -41,7 +45,8 @@ class TrainRunner(object):
   """One training step per step(); save() writes a checkpoint."""
 
   def __init__(self, depth_multiplier, image_size, batch_size, quantize,
-               num_classes=variants.IMAGENET_NUM_CLASSES, num_threads=0):
+               num_classes=variants.IMAGENET_NUM_CLASSES, num_threads=0,
+               seed=0):
     self.images_per_step = batch_size
     # Quantized from step 0, as when fine-tuning a float checkpoint: the
     # fake-quant step is the one measured.
@@ -51,8 +56,10 @@ class TrainRunner(object):
         quantize=quantize, quant_delay=0, num_threads=num_threads)
     self._graph = tf.Graph()
     with self._graph.as_default():
+      tf.set_random_seed(seed)
       tf.train.get_or_create_global_step()
-      images, labels = cached_batch(batch_size, image_size, num_classes)
+      images, labels = cached_batch(batch_size, image_size, num_classes,
+                                    seed)
       model, learning_rate, self._train_op = train_lib.build_train_graph(
           config, images, labels, num_classes,
           steps_per_decay=train_lib.decay_steps(
@@ -84,19 +91,20 @@ class EvalRunner(object):
 
   def __init__(self, depth_multiplier, image_size, batch_size,
                quantize=False, checkpoint=None,
-               num_classes=variants.IMAGENET_NUM_CLASSES, num_threads=0):
+               num_classes=variants.IMAGENET_NUM_CLASSES, num_threads=0,
+               seed=0):
     self.images_per_step = batch_size
     self._graph = tf.Graph()
     with self._graph.as_default():
-      images, _ = cached_batch(batch_size, image_size, num_classes)
+      tf.set_random_seed(seed)
+      images, _ = cached_batch(batch_size, image_size, num_classes, seed)
       self._logits, _ = model_builder.build_eval_model(
           images, num_classes, depth_multiplier, quantize)
       init = tf.global_variables_initializer()
       saver = tf.train.Saver() if checkpoint else None
     # The eval binary's session config (eval_lib.Evaluator).
-    config = tf.ConfigProto(intra_op_parallelism_threads=num_threads,
-                            inter_op_parallelism_threads=num_threads)
-    self._session = tf.Session(graph=self._graph, config=config)
+    self._session = tf.Session(graph=self._graph,
+                               config=cli.session_config(num_threads))
     with self._graph.as_default():
       if saver:
         saver.restore(self._session, checkpoint)
@@ -155,10 +163,4 @@ def export_tflite(checkpoint, depth_multiplier, image_size, quantize,
                                 depth_multiplier=depth_multiplier,
                                 image_size=image_size, quantize=quantize,
                                 num_threads=num_threads)
-  with bundle.opened(result.archive) as (directory, name):
-    with open(os.path.join(directory, bundle.members(name).tflite),
-              'rb') as f:
-      model = f.read()
-  return model, result
-
-
+  return bundle.read_member(result.archive, 'tflite'), result

@@ -2,9 +2,9 @@
 
 import os
 
-from ai_edge_litert.interpreter import Interpreter
 import numpy as np
 
+from export import litert
 from tools.bench import timing
 
 
@@ -17,10 +17,8 @@ class InvokeRunner(object):
 
   def __init__(self, model, num_threads, seed=0):
     self.images_per_step = 1
-    self._interpreter = Interpreter(model_content=bytes(model),
-                                    num_threads=num_threads)
-    self._interpreter.allocate_tensors()
-    [detail] = self._interpreter.get_input_details()
+    self._interpreter = litert.load(model, num_threads)
+    detail, _ = litert.single_io(self._interpreter)
     rng = np.random.RandomState(seed)
     dtype = detail['dtype']
     if dtype == np.uint8:

@@ -20,8 +20,7 @@ SUMMARY = 'summary.json'
 
 def _tflite_of(archive):
   with bundle.opened(archive) as (directory, name):
-    with open(os.path.join(directory, bundle.members(name).tflite),
-              'rb') as f:
+    with open(bundle.member_path(directory, name, 'tflite'), 'rb') as f:
       return name, f.read()
 
 
