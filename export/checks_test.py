@@ -4,6 +4,7 @@ import tempfile
 
 from absl.testing import absltest
 import numpy as np
+import tensorflow.compat.v1 as tf
 
 import model_builder
 from export import checks
@@ -14,6 +15,25 @@ from export import tflite
 DEPTH = test_checkpoints.DEPTH_MULTIPLIER
 SIZE = test_checkpoints.IMAGE_SIZE
 CLASSES = test_checkpoints.NUM_CLASSES
+
+
+def _with_const_changed(graph_def, consumer, input_index, change):
+  """A copy of graph_def with change(value) for the constant feeding input
+  `input_index` of node `consumer` (through Identity nodes)."""
+  edited = type(graph_def)()
+  edited.CopyFrom(graph_def)
+  nodes = {node.name: node for node in edited.node}
+  node = nodes[nodes[consumer].input[input_index].split(':')[0]]
+  while node.op != 'Const':
+    node = nodes[node.input[0].split(':')[0]]
+  value = change(tf.make_ndarray(node.attr['value'].tensor))
+  node.attr['value'].tensor.CopyFrom(tf.make_tensor_proto(value))
+  return edited
+
+
+def _node_named(graph_def, suffix):
+  [name] = [n.name for n in graph_def.node if n.name.endswith(suffix)]
+  return name
 
 
 def _frozen(checkpoint, quantize):
@@ -84,6 +104,29 @@ class ChecksTest(absltest.TestCase):
                                 r'graph on check input 0: CONV_2D .* is \d+ '
                                 r'quantization steps off \(limit 2\)'):
       checks.check_uint8_parity(bytes(corrupted), self.quant_frozen, SIZE)
+
+  def test_uint8_parity_fails_on_another_activation_range(self):
+    # The graph's learned max of one layer doubled: the layer comparison,
+    # made in TFLite's steps, would not see it; the range check does.
+    fake_quant = _node_named(self.quant_frozen,
+                             'Conv2d_3_pointwise/act_quant/'
+                             'FakeQuantWithMinMaxVars')
+    edited = _with_const_changed(self.quant_frozen, fake_quant, 2,
+                                 lambda value: 2 * value)
+    with self.assertRaisesRegex(checks.CheckFailedError,
+                                r'Conv2d_3_pointwise.* is quantized as real '
+                                r'= \(q - \d+\) \* .*range'):
+      checks.check_uint8_parity(self.quant_model, edited, SIZE)
+
+  def test_uint8_parity_fails_on_another_bias(self):
+    beta = _node_named(self.quant_frozen, 'Conv2d_3_pointwise/BatchNorm/beta')
+    [reader] = [n.name for n in self.quant_frozen.node if list(n.input) == [beta]]
+    edited = _with_const_changed(self.quant_frozen, reader, 0,
+                                 lambda value: value + 0.5)
+    with self.assertRaisesRegex(checks.CheckFailedError,
+                                r'bias .*Conv2d_3_pointwise.* bias steps from '
+                                r'the frozen graph'):
+      checks.check_uint8_parity(self.quant_model, edited, SIZE)
 
   def test_uint8_parity_refuses_other_models(self):
     with self.assertRaisesRegex(checks.CheckFailedError,

@@ -109,14 +109,24 @@ class Classifier(object):
   """
 
   def __init__(self, model, num_threads=1):
-    """Raises LoadError: not loadable, or not one [1, H, H, 3] image input."""
+    """Raises LoadError: not loadable, not one [1, H, H, 3] image input and
+    one [1, classes] output, or an integer one without a scale."""
     self.interpreter = load(model, num_threads)
     self.input_detail, self.output_detail = single_io(self.interpreter)
     shape = [int(d) for d in self.input_detail['shape']]
-    if len(shape) != 4 or shape[1] != shape[2] or shape[3] != 3:
+    if len(shape) != 4 or shape[0] != 1 or shape[1] != shape[2] or (
+        shape[3] != 3):
       raise LoadError('takes %s, not [1, H, H, 3] images' % shape)
+    output_shape = [int(d) for d in self.output_detail['shape']]
+    if len(output_shape) != 2 or output_shape[0] != 1:
+      raise LoadError('gives %s, not [1, classes] scores' % output_shape)
+    for kind, detail in (('input', self.input_detail),
+                         ('output', self.output_detail)):
+      if is_quantized(detail) and not detail['quantization'][0]:
+        raise LoadError('its %s %s tensor has no quantization scale' % (
+            np.dtype(detail['dtype']).name, kind))
     self.image_size = shape[1]
-    self.num_classes = int(self.output_detail['shape'][-1])
+    self.num_classes = output_shape[1]
 
   def predict(self, image):
     """image: float [H, W, 3] in [-1, 1] -> float32 [num_classes]."""

@@ -48,6 +48,15 @@ class LiteRTTest(tf.test.TestCase):
     with self.assertRaises(litert.LoadError):
       litert.Classifier(b'not a flatbuffer')
 
+  def test_classifier_refuses_other_shapes(self):
+    graph = tf.Graph()
+    with graph.as_default():
+      images = tf.placeholder(tf.float32, [2, 8, 8, 3], name='input')
+      tf.identity(images * 2.0, name='output')
+    model = tflite.to_float_tflite(graph.as_graph_def(), ['input'], ['output'])
+    with self.assertRaisesRegex(litert.LoadError, r'takes \[2, 8, 8, 3\]'):
+      litert.Classifier(model)
+
   def test_classifier_matches_the_graph(self):
     model, (images, probabilities, graph) = _tiny_float_model()
     classifier = litert.Classifier(model)

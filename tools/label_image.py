@@ -50,7 +50,6 @@ flags.DEFINE_float('central_fraction', None, 'Share of each side the '
 flags.DEFINE_integer('top_k', 5, 'How many classes to print.')
 
 
-
 def _central_fraction(dataset_name=None):
   """The eval crop of data named `dataset_name` (None: any other data)."""
   from datasets import dataset_factory  # pylint: disable=g-import-not-at-top
@@ -63,8 +62,8 @@ def tflite_classifier(path):
   try:
     return litert.Classifier(path)
   except litert.LoadError as e:
-    raise cli.BadInputError('cannot load the TensorFlow Lite model %s: %s' % (
-        path, e)) from e
+    raise cli.BadInputError('cannot use %s as a TensorFlow Lite image '
+                            'classifier: %s' % (path, e)) from e
 
 
 class FrozenGraphClassifier(object):

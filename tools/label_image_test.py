@@ -141,8 +141,8 @@ class LabelImageTest(absltest.TestCase):
     with self.assertRaisesRegex(cli.BadInputError,
                                 '--model must be a .tflite or a _frozen.pb'):
       label_image.load_classifier(self.not_an_image)
-    with self.assertRaisesRegex(cli.BadInputError, 'cannot load the '
-                                'TensorFlow Lite model'):
+    with self.assertRaisesRegex(cli.BadInputError, 'cannot use .* as a '
+                                'TensorFlow Lite image classifier'):
       label_image.tflite_classifier(self.not_an_image)
     with self.assertRaisesRegex(cli.BadInputError, 'not a binary GraphDef'):
       label_image.FrozenGraphClassifier(self.png)

@@ -39,7 +39,6 @@ flags.DEFINE_string('trainer', None, 'Trainer command; default: this '
                     'checkout\'s mobilenet_v1_train.py on this Python.')
 
 
-
 class ClusterError(Exception):
   pass
 

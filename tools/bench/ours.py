@@ -6,9 +6,9 @@ MonitoredSession with the trainer's session config and its progress hook,
 so the step timed is the step users run. Only the input differs: one batch
 of random images and labels, made in the graph and cached, so the model is
 measured and not the input pipeline (input_rate measures that separately).
-The initial weights are seeded as that batch is: a run's models (and the
-bundles exported from its few training steps) are the same every time, so
-how well a few steps from one random start go cannot vary from run to run.
+The initial weights are seeded as that batch is: every run starts from the
+same weights and data, so the models of its few training steps (and the
+bundles exported from them) do not depend on a random start.
 """
 
 import os
