@@ -17,6 +17,9 @@ FAKE_QUANT_OP_TYPES = ('FakeQuantWithMinMaxVars',
                        'FakeQuantWithMinMaxArgs')
 _VARIABLE_OP_TYPES = ('VarHandleOp', 'VariableV2', 'Variable')
 _VARIABLE_READ_OP_TYPES = ('ReadVariableOp', 'Identity')
+# The same op types as graph_matcher.OpTypePattern strings ('A|B').
+LAYER_PATTERN = '|'.join(LAYER_OP_TYPES)
+VARIABLE_READ_PATTERN = '|'.join(_VARIABLE_READ_OP_TYPES)
 # Gradient op types: Relu6Grad, FusedBatchNormGradV3, Conv2DBackpropFilter...
 _GRADIENT_OP_TYPE = re.compile(r'Grad(V\d)?$|Backprop')
 

@@ -31,7 +31,6 @@ import tensorflow.compat.v1 as tf
 from quantize import common
 from quantize import graph_matcher
 
-_LAYER_TYPES = '|'.join(common.LAYER_OP_TYPES)
 _BATCH_NORM_TYPES = '|'.join(common.BATCH_NORM_OP_TYPES)
 
 
@@ -39,9 +38,9 @@ class _Patterns(object):
   """layer [-> bias add] [-> reshape] -> fused batch norm."""
 
   def __init__(self):
-    self.weights = graph_matcher.OpTypePattern('ReadVariableOp|Identity')
+    self.weights = graph_matcher.OpTypePattern(common.VARIABLE_READ_PATTERN)
     self.layer = graph_matcher.OpTypePattern(
-        _LAYER_TYPES, inputs=['*', self.weights])
+        common.LAYER_PATTERN, inputs=['*', self.weights])
     self.bias = graph_matcher.OpTypePattern('*')
     self.bias_add = graph_matcher.OpTypePattern(
         'BiasAdd|Add|AddV2', inputs=[self.layer, self.bias])
@@ -230,10 +229,11 @@ def FoldBatchNorms(graph, is_training, freeze_batch_norm_delay=None,
     original layer still computes the batch statistics.
 
   Raises:
-    ValueError: for a training-mode batch norm in an eval graph, or if the
-      training rewrite comes after the gradients were built.
+    ValueError: for a training-mode batch norm in an eval graph.
+
+  The delay and the absence of gradient ops are checked by the caller
+  (quantize_graph).
   """
-  common.check_delay('freeze_bn_delay', freeze_batch_norm_delay)
   layers = _find_foldable_layers(graph, scope)
   for layer in layers:
     training_mode = layer.batch_norm_op.get_attr('is_training')
@@ -241,10 +241,6 @@ def FoldBatchNorms(graph, is_training, freeze_batch_norm_delay=None,
       raise ValueError(
           'eval graph has batch norm %s in training mode; build the eval '
           'model with is_training=False' % layer.batch_norm_op.name)
-  if is_training:
-    common.check_no_gradients(
-        [layer.batch_norm_op for layer in layers] +
-        [layer.layer_op for layer in layers], 'create_training_graph')
   bn_frozen = None
   if is_training and freeze_batch_norm_delay is not None and any(
       layer.batch_norm_op.get_attr('is_training') for layer in layers):

@@ -45,10 +45,6 @@ class OpTypePattern(Pattern):
     self._inputs = inputs
     self._ordered_inputs = ordered_inputs
 
-  @property
-  def op_type(self):
-    return self._op_type
-
   def __repr__(self):
     return 'OpTypePattern(%r)' % self._op_type
 

@@ -31,7 +31,6 @@ from quantize import common
 from quantize import graph_matcher
 from quantize import quant_ops
 
-_LAYER_TYPES = '|'.join(common.LAYER_OP_TYPES)
 _ADD_TYPES = ('Add', 'AddV2')
 _BIAS_ADD_TYPES = ('BiasAdd',) + _ADD_TYPES
 
@@ -40,13 +39,14 @@ class _Patterns(object):
   """A layer whose weights are a variable, possibly folded (x scale x corr)."""
 
   def __init__(self):
-    self.variable_read = graph_matcher.OpTypePattern('ReadVariableOp|Identity')
+    self.variable_read = graph_matcher.OpTypePattern(
+        common.VARIABLE_READ_PATTERN)
     folded = graph_matcher.OpTypePattern(
         'Mul', inputs=[self.variable_read, '*'])
     corrected = graph_matcher.OpTypePattern('Mul', inputs=[folded, '*'])
     weights = graph_matcher.OneofPattern([self.variable_read, folded,
                                           corrected])
-    self.layer = graph_matcher.OpTypePattern(_LAYER_TYPES,
+    self.layer = graph_matcher.OpTypePattern(common.LAYER_PATTERN,
                                              inputs=['*', weights])
 
 
@@ -56,6 +56,7 @@ _Layer = collections.namedtuple('_Layer', [
     'var_scope',       # variable scope of the weights: names the quantizers
     'op_scope',        # name scope of the layer's ops
     'pre_bypass',      # layer output entering a residual addition, or None
+    'bypass',          # that residual addition (covered by act_quant), or None
     'output',          # the layer's final output
 ])
 
@@ -92,21 +93,21 @@ def _layer_outputs(layer_op):
     other = _other_input(bias_add, output)
     if other is not None and other.shape.ndims == 1:
       output = bias_add.outputs[0]
-  pre_bypass = None
-  bypass = _sole_consumer(output, _ADD_TYPES)
-  if bypass is not None:
-    other = _other_input(bypass, output)
+  pre_bypass = bypass = None
+  add = _sole_consumer(output, _ADD_TYPES)
+  if add is not None:
+    other = _other_input(add, output)
     if other is not None and other.shape.ndims == output.shape.ndims:
-      pre_bypass = output
-      output = bypass.outputs[0]
+      pre_bypass, bypass = output, add
+      output = add.outputs[0]
   activation = _sole_consumer(output, common.ACTIVATION_OP_TYPES)
   if activation is not None:
     output = activation.outputs[0]
   elif pre_bypass is not None:
     # A residual addition with no activation after it: its output is
     # quantized as an addition; the layer's own output as the layer's.
-    output, pre_bypass = pre_bypass, None
-  return pre_bypass, output
+    output, pre_bypass, bypass = pre_bypass, None, None
+  return pre_bypass, bypass, output
 
 
 def _find_layers(graph, scope, skip_ops):
@@ -128,11 +129,12 @@ def _find_layers(graph, scope, skip_ops):
       logging.warning('Not quantizing %s: it feeds a batch norm',
                       layer_op.name)
       continue
-    pre_bypass, output = _layer_outputs(layer_op)
+    pre_bypass, bypass, output = _layer_outputs(layer_op)
     layers.append(_Layer(layer_op=layer_op,
                          var_scope=common.variable_scope_of(variable_op),
                          op_scope=common.op_context(layer_op),
                          pre_bypass=pre_bypass,
+                         bypass=bypass,
                          output=output))
   return layers
 
@@ -229,10 +231,9 @@ def _quantize_additions(graph, inserter, scope, claimed):
                            context, var_scope.rpartition('/')[2])
 
 
-def Quantize(graph, is_training, weight_bits=8, activation_bits=8,
-             ema_decay=0.999, quant_delay=None,
-             vars_collection=tf.GraphKeys.MOVING_AVERAGE_VARIABLES,
-             scope=None, skip_ops=()):
+def Quantize(graph, is_training, weight_bits, activation_bits, ema_decay,
+             quant_delay, scope, skip_ops,
+             vars_collection=tf.GraphKeys.MOVING_AVERAGE_VARIABLES):
   """Fake-quantizes the weights and outputs of every layer, in place.
 
   Args:
@@ -243,10 +244,10 @@ def Quantize(graph, is_training, weight_bits=8, activation_bits=8,
     ema_decay: decay of the activation ranges' moving averages.
     quant_delay: training graphs: the global step from which the quantizers
       quantize; None or 0 quantizes from the start.
-    vars_collection: collection for the range variables, besides
-      GLOBAL_VARIABLES.
     scope: only quantize layers whose op names start with this.
     skip_ops: layer ops not to quantize.
+    vars_collection: collection for the range variables, besides
+      GLOBAL_VARIABLES.
 
   Returns:
     The variable scopes of the quantizers inserted, e.g.
@@ -255,19 +256,16 @@ def Quantize(graph, is_training, weight_bits=8, activation_bits=8,
 
   Raises:
     ValueError: if the graph has no layer to quantize.
+
+  The arguments and the absence of gradient ops are checked by the caller
+  (quantize_graph).
   """
-  common.check_bits('weight_bits', weight_bits)
-  common.check_bits('activation_bits', activation_bits)
-  common.check_delay('quant_delay', quant_delay)
   layers = _find_layers(graph, scope, set(skip_ops))
   if not layers:
     raise ValueError(
         'found no layer to quantize%s: expected Conv2D, '
         'DepthwiseConv2dNative or MatMul ops reading weight variables' %
         (' in scope %r' % scope if scope else ''))
-  if is_training:
-    common.check_no_gradients([layer.layer_op for layer in layers],
-                              'create_training_graph')
   quant_enabled = None
   if is_training and quant_delay:
     quant_enabled = common.step_reached(graph, quant_delay,
@@ -282,8 +280,8 @@ def Quantize(graph, is_training, weight_bits=8, activation_bits=8,
                              layer.op_scope, 'conv_quant')
       inserter.activations(layer.output, layer.var_scope, layer.op_scope,
                            'act_quant')
-    claimed = {layer.output.op.inputs[0].op.name for layer in layers
-               if layer.pre_bypass is not None}
+    claimed = {layer.bypass.name for layer in layers
+               if layer.bypass is not None}
     _quantize_additions(graph, inserter, scope, claimed)
   logging.info('Inserted %d quantizers for %d layers', len(inserter.names),
                len(layers))

@@ -17,11 +17,11 @@ from quantize import common
 # Ranges start at [-6, 6]; weight ranges are overwritten at the first step.
 # Outputs of a ReLU or ReLU6 start at [0, 6] instead (contrib started its
 # act_quant ranges at 0 too): their minimum is exactly 0, and the slow moving
-# average (decay 0.999) would otherwise spend thousands of steps walking -6
-# up to 0, wasting half of the 256 levels in short fine-tuning runs. Outputs
-# that can be negative (bias-add, identity, additions) keep -6, so that
-# negative values are not clipped, and get no gradient, while the range
-# learns.
+# average (quantize_graph._ACTIVATION_EMA_DECAY) would otherwise spend
+# thousands of steps walking -6 up to 0, wasting half of the 256 levels in
+# short fine-tuning runs. Outputs that can be negative (bias-add, identity,
+# additions) keep -6, so that negative values are not clipped, and get no
+# gradient, while the range learns.
 INIT_MIN = -6.0
 INIT_MAX = 6.0
 RELU_INIT_MIN = 0.0
@@ -84,8 +84,7 @@ def range_variables(graph, var_scope, vars_collection, init_min=INIT_MIN,
 
 
 def last_value_quantize(inputs, var_scope, op_scope, is_training, num_bits,
-                        narrow_range=True, symmetric=True,
-                        vars_collection=tf.GraphKeys.MOVING_AVERAGE_VARIABLES):
+                        narrow_range, symmetric, vars_collection):
   """Fake-quantizes with the range of the current value (for weights).
 
   In training graphs each step stores the value's range in the variables;
@@ -101,8 +100,7 @@ def last_value_quantize(inputs, var_scope, op_scope, is_training, num_bits,
 
 
 def moving_avg_quantize(inputs, var_scope, op_scope, is_training, num_bits,
-                        ema_decay=0.999, narrow_range=False, symmetric=False,
-                        vars_collection=tf.GraphKeys.MOVING_AVERAGE_VARIABLES):
+                        ema_decay, narrow_range, symmetric, vars_collection):
   """Fake-quantizes with an exponential moving average of the value's range.
 
   For activations: training graphs update the averages every step, eval

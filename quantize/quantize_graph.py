@@ -37,14 +37,15 @@ def _rewrite(input_graph, is_training, weight_bits, activation_bits,
         [op for op in graph.get_operations()
          if op.type in common.LAYER_OP_TYPES + common.BATCH_NORM_OP_TYPES],
         'create_training_graph')
+  # The rewrites below do not validate their arguments again: this is the
+  # one place that does (eval graphs come with both delays None).
   folded = fold_batch_norms.FoldBatchNorms(
       graph, is_training=is_training,
-      freeze_batch_norm_delay=freeze_bn_delay if is_training else None,
-      scope=scope)
+      freeze_batch_norm_delay=freeze_bn_delay, scope=scope)
   return insert_fake_quant.Quantize(
       graph, is_training=is_training, weight_bits=weight_bits,
       activation_bits=activation_bits, ema_decay=_ACTIVATION_EMA_DECAY,
-      quant_delay=quant_delay if is_training else None, scope=scope,
+      quant_delay=quant_delay, scope=scope,
       skip_ops=[original for original, _ in folded])
 
 
