@@ -8,15 +8,15 @@ size come from dataset_info.json, label names from labels.txt.
 
 from datasets import dataset
 from datasets import dataset_info
-from preprocessing import mobilenet_v1_preprocessing
 
 NAME = 'custom'
-PREPROCESSING_KWARGS = dict(mobilenet_v1_preprocessing.DEFAULT_KWARGS)
 
 
-def get_split(split_name, dataset_dir, info, name=NAME,
-              preprocessing_kwargs=None):
+def get_split(split_name, dataset_dir, info, preprocessing_kwargs, name=NAME):
   """The Dataset of `split_name` described by `info` (dataset_info.json).
+
+  preprocessing_kwargs are the Dataset's (dataset_factory.preprocessing_kwargs
+  of its dataset name).
 
   Raises:
     dataset_info.DatasetError: unknown or empty split, missing shards.
@@ -38,6 +38,5 @@ def get_split(split_name, dataset_dir, info, name=NAME,
       filenames=filenames, num_samples=split['num_samples'],
       num_classes=info['num_classes'], labels_offset=info['labels_offset'],
       label_names=dataset_info.read_labels(dataset_dir),
-      preprocessing_kwargs=(PREPROCESSING_KWARGS if preprocessing_kwargs is None
-                            else preprocessing_kwargs),
+      preprocessing_kwargs=preprocessing_kwargs,
       max_image_size=info.get('max_image_size'))

@@ -80,11 +80,18 @@ class Dataset(object):
     height, width = self.max_image_size
     return self.num_samples * height * width * 3
 
+  def caches_decoded_by_default(self):
+    """True when the decoded images fit in CACHE_LIMIT_BYTES (and are known).
+
+    input_dataset caches decoded images then unless told otherwise.
+    """
+    size = self.decoded_size_bytes()
+    return size is not None and size <= CACHE_LIMIT_BYTES
+
   def input_dataset(self, batch_size, image_size, is_training,
                     preprocessing_kwargs=None, num_epochs=None,
                     shuffle_seed=None, num_shards=1, shard_index=0,
-                    preprocessing_name='mobilenet_v1', cache_decoded=None,
-                    deterministic=None, shuffle_buffer_size=None):
+                    cache_decoded=None):
     """(images float32 [B, H, W, 3] in [-1, 1], labels int64 [B]) batches.
 
     Args:
@@ -97,18 +104,14 @@ class Dataset(object):
       preprocessing_kwargs: overrides of self.preprocessing_kwargs.
       num_epochs: passes over the data; None: forever when training, once
         for eval.
-      shuffle_seed: makes the training order (and, with deterministic,
-        the element order) reproducible.
+      shuffle_seed: makes the training order reproducible (the parallel
+        stages then also keep a fixed element order, as they do for eval).
       num_shards, shard_index: this worker's part when num_shards workers
         read the split: by shard file when there are enough files, else by
         example. Workers see disjoint parts that together cover the split.
-      preprocessing_name: a preprocessing_factory name.
       cache_decoded: keep decoded images in memory after the first pass;
-        None: when they fit in CACHE_LIMIT_BYTES.
-      deterministic: fixed element order from the parallel stages; None:
-        True for eval or when shuffle_seed is given, else False (faster).
-      shuffle_buffer_size: records in the shuffle buffer; None: the whole
-        split when cached, else SHUFFLE_BUFFER.
+        None: when they fit in CACHE_LIMIT_BYTES
+        (caches_decoded_by_default).
     """
     if isinstance(image_size, int):
       height = width = image_size
@@ -117,17 +120,17 @@ class Dataset(object):
     if not 0 <= shard_index < num_shards:
       raise ValueError('shard_index %d not in [0, %d)' % (shard_index,
                                                           num_shards))
-    if deterministic is None:
-      deterministic = (not is_training) or shuffle_seed is not None
+    # A fixed element order from the parallel stages for eval and seeded
+    # training; otherwise whichever finishes first (faster).
+    deterministic = (not is_training) or shuffle_seed is not None
     if num_epochs is None and not is_training:
       num_epochs = 1
     if cache_decoded is None:
-      size = self.decoded_size_bytes()
-      cache_decoded = size is not None and size <= CACHE_LIMIT_BYTES
+      cache_decoded = self.caches_decoded_by_default()
     kwargs = dict(self.preprocessing_kwargs)
     kwargs.update(preprocessing_kwargs or {})
     preprocess = preprocessing_factory.get_preprocessing(
-        preprocessing_name, is_training=is_training)
+        'mobilenet_v1', is_training=is_training)
 
     filenames = self.filenames
     by_file = num_shards > 1 and len(filenames) >= num_shards
@@ -146,11 +149,15 @@ class Dataset(object):
     if num_shards > 1 and not by_file:
       records = records.shard(num_shards, shard_index)
 
+    # Boxes only guide training's distorted crop: eval neither parses nor
+    # carries them (its elements are (image, label); bbox=None).
     def parse(serialized):
-      encoded, label, boxes = tfexample.parse_record(serialized)
-      return tfexample.decode_image(encoded), label, boxes
+      encoded, label, boxes = tfexample.parse_record(serialized,
+                                                     with_boxes=is_training)
+      image = tfexample.decode_image(encoded)
+      return (image, label, boxes) if is_training else (image, label)
 
-    def process(image, label, boxes):
+    def process(image, label, boxes=None):
       image = preprocess(image, height, width, bbox=boxes, **kwargs)
       return image, label
 
@@ -161,7 +168,7 @@ class Dataset(object):
       data = records.map(parse, num_parallel_calls=AUTOTUNE,
                          deterministic=deterministic).cache()
       if is_training:
-        data = data.shuffle(shuffle_buffer_size or self.num_samples,
+        data = data.shuffle(self.num_samples,
                             seed=shuffle_seed, reshuffle_each_iteration=True)
       if num_epochs != 1 or is_training:
         data = data.repeat(num_epochs)
@@ -170,7 +177,7 @@ class Dataset(object):
     else:
       data = records
       if is_training:
-        data = data.shuffle(shuffle_buffer_size or SHUFFLE_BUFFER,
+        data = data.shuffle(SHUFFLE_BUFFER,
                             seed=shuffle_seed, reshuffle_each_iteration=True)
       elif num_epochs != 1:
         data = data.repeat(num_epochs)

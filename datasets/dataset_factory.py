@@ -26,28 +26,29 @@ from datasets import custom
 from datasets import dataset_info
 from datasets import digits
 from datasets import imagenet
+from preprocessing import mobilenet_v1_preprocessing
 
 DatasetError = dataset_info.DatasetError
 NAMES = (digits.NAME, imagenet.NAME, custom.NAME)
 SPLIT_NAMES = dataset_info.SPLIT_NAMES
 # The one map from a dataset name to the preprocessing that suits it; data
-# of any other name gets custom's (Inception-style) defaults.
+# of any other name (imagenet, custom, ...) gets the Inception defaults.
 _PREPROCESSING_KWARGS = {
     digits.NAME: digits.PREPROCESSING_KWARGS,
-    imagenet.NAME: imagenet.PREPROCESSING_KWARGS,
 }
 
 
 def preprocessing_kwargs(name):
   """The preprocessing arguments for data of dataset name `name`."""
-  return _PREPROCESSING_KWARGS.get(name, custom.PREPROCESSING_KWARGS)
+  return _PREPROCESSING_KWARGS.get(name,
+                                   mobilenet_v1_preprocessing.DEFAULT_KWARGS)
 
 
 def _read_described(split_name, dataset_dir, info):
   """The split of a directory with a dataset_info.json (`info`)."""
   described = info['name']
-  return custom.get_split(split_name, dataset_dir, info, name=described,
-                          preprocessing_kwargs=preprocessing_kwargs(described))
+  return custom.get_split(split_name, dataset_dir, info,
+                          preprocessing_kwargs(described), name=described)
 
 
 def get_dataset(name, split_name, dataset_dir=None):
@@ -93,7 +94,8 @@ def get_dataset(name, split_name, dataset_dir=None):
     return _read_described(split_name, dataset_dir, info)
   if name == imagenet.NAME or (name is None and
                                imagenet.has_standard_shards(dataset_dir)):
-    return imagenet.get_split(split_name, dataset_dir)
+    return imagenet.get_split(split_name, dataset_dir,
+                              preprocessing_kwargs(imagenet.NAME))
   raise DatasetError(
       'no %s in %s: not written by build_image_data, or the conversion did '
       'not finish (for TF-Slim ImageNet shards, use the dataset name '

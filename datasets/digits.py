@@ -45,8 +45,6 @@ UPSCALE = 4
 STORED_SIZE = 8 * UPSCALE
 VALIDATION_SHARE = 0.2
 SPLIT_SEED = 0
-NUM_CLASSES = 10
-SPLITS_TO_SIZES = {'train': 1437, 'validation': 360}
 
 # The digits' preprocessing (dataset_factory gives it to their Dataset). The
 # Inception crop (down to 5 % of the area) would cut most of a digit away,

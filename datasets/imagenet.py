@@ -14,14 +14,12 @@ import os
 
 from datasets import dataset
 from datasets import dataset_info
-from preprocessing import mobilenet_v1_preprocessing
 
 NAME = 'imagenet'
 NUM_CLASSES = 1001
 LABELS_OFFSET = 1
 SPLITS_TO_SIZES = {'train': 1281167, 'validation': 50000}
 SPLITS_TO_SHARDS = {'train': 1024, 'validation': 128}
-PREPROCESSING_KWARGS = dict(mobilenet_v1_preprocessing.DEFAULT_KWARGS)
 
 
 def has_standard_shards(dataset_dir):
@@ -32,7 +30,7 @@ def has_standard_shards(dataset_dir):
       for split, shards in SPLITS_TO_SHARDS.items())
 
 
-def get_split(split_name, dataset_dir):
+def get_split(split_name, dataset_dir, preprocessing_kwargs):
   """The ImageNet Dataset for `split_name` of a directory in TF-Slim's layout.
 
   Only for shards without a dataset_info.json (e.g. from TF-Slim's own
@@ -41,16 +39,15 @@ def get_split(split_name, dataset_dir):
   output (maybe a subset), is read by custom.get_split.
 
   Args:
-    split_name: 'train' or 'validation'.
+    split_name: 'train' or 'validation' (dataset_factory.get_dataset has
+      checked it).
     dataset_dir: the TFRecord directory.
+    preprocessing_kwargs: the Dataset's preprocessing_kwargs
+      (dataset_factory.preprocessing_kwargs).
 
   Raises:
-    dataset_info.DatasetError: unknown split, missing or incomplete shards.
+    dataset_info.DatasetError: missing or incomplete shards.
   """
-  if split_name not in SPLITS_TO_SIZES:
-    raise dataset_info.DatasetError('unknown split %r for imagenet (known: %s)'
-                                    % (split_name,
-                                       ', '.join(sorted(SPLITS_TO_SIZES))))
   num_shards = SPLITS_TO_SHARDS[split_name]
   filenames = dataset.find_shards(
       dataset_dir, dataset_info.shard_glob(split_name, num_shards), split_name)
@@ -63,4 +60,4 @@ def get_split(split_name, dataset_dir):
       filenames=filenames, num_samples=SPLITS_TO_SIZES[split_name],
       num_classes=NUM_CLASSES, labels_offset=LABELS_OFFSET,
       label_names=dataset_info.read_labels(dataset_dir),
-      preprocessing_kwargs=PREPROCESSING_KWARGS)
+      preprocessing_kwargs=preprocessing_kwargs)

@@ -84,25 +84,31 @@ def make_example(encoded, image_format, height, width, label, synset='',
 
 _PARSE_SPEC = {
     ENCODED: tf.io.FixedLenFeature([], tf.string, default_value=''),
-    FORMAT: tf.io.FixedLenFeature([], tf.string, default_value='JPEG'),
     LABEL: tf.io.FixedLenFeature([], tf.int64, default_value=-1),
-    BBOX_XMIN: tf.io.VarLenFeature(tf.float32),
-    BBOX_YMIN: tf.io.VarLenFeature(tf.float32),
-    BBOX_XMAX: tf.io.VarLenFeature(tf.float32),
-    BBOX_YMAX: tf.io.VarLenFeature(tf.float32),
 }
+_BOX_KEYS = (BBOX_YMIN, BBOX_XMIN, BBOX_YMAX, BBOX_XMAX)
+_PARSE_SPEC_WITH_BOXES = dict(
+    _PARSE_SPEC, **{key: tf.io.VarLenFeature(tf.float32) for key in _BOX_KEYS})
 
 
-def parse_record(serialized):
+def parse_record(serialized, with_boxes=True):
   """Parses one serialized Example (a tf.data map function).
+
+  Args:
+    serialized: the serialized tf.train.Example (string scalar).
+    with_boxes: parse the object boxes (training's distorted crop uses them);
+      False (eval) skips them.
 
   Returns:
     (encoded image string, label int64 scalar, boxes float32 [N, 4] as
-    ymin, xmin, ymax, xmax — the order tf.image's box functions want).
+    ymin, xmin, ymax, xmax — the order tf.image's box functions want — or
+    None when not with_boxes).
   """
-  features = tf.io.parse_single_example(serialized, _PARSE_SPEC)
-  coords = [tf.sparse.to_dense(features[key])
-            for key in (BBOX_YMIN, BBOX_XMIN, BBOX_YMAX, BBOX_XMAX)]
+  if not with_boxes:
+    features = tf.io.parse_single_example(serialized, _PARSE_SPEC)
+    return features[ENCODED], features[LABEL], None
+  features = tf.io.parse_single_example(serialized, _PARSE_SPEC_WITH_BOXES)
+  coords = [tf.sparse.to_dense(features[key]) for key in _BOX_KEYS]
   boxes = tf.stack(coords, axis=1)
   return features[ENCODED], features[LABEL], boxes
 

@@ -19,7 +19,6 @@ import tempfile
 from absl import flags
 
 import cli
-from datasets import dataset as dataset_lib
 from datasets import dataset_factory
 from tools import input_rate
 
@@ -65,8 +64,7 @@ def main(argv):
     if FLAGS.synthetic_jpeg:
       cache = False
     if cache is None:
-      size = dataset.decoded_size_bytes()
-      cache = size is not None and size <= dataset_lib.CACHE_LIMIT_BYTES
+      cache = dataset.caches_decoded_by_default()
     rate, elapsed = input_rate.measure(
         dataset, FLAGS.is_training, FLAGS.image_size, FLAGS.batch_size,
         FLAGS.num_batches, FLAGS.warmup_batches, cache)
