@@ -205,13 +205,13 @@ def _write_checkpoint_and_graphs(facts, depth_multiplier, image_size, quantize,
                       as_text=True)
     hint = (' (trained with --quantize and the same --depth_multiplier?)'
             if quantize else ' (same --depth_multiplier as training?)')
-    to_restore = checkpoint_compat.plan_restore(
-        facts.path, tf.global_variables(), flag_name='checkpoint', hint=hint)
-    restorer = tf.train.Saver(var_list=to_restore)
-    saver = tf.train.Saver(tf.global_variables())
+    # Every variable is required, so one Saver restores and saves them all
+    # (a second one would add its save ops to the published .meta).
+    saver = tf.train.Saver(var_list=checkpoint_compat.plan_restore(
+        facts.path, tf.global_variables(), flag_name='checkpoint', hint=hint))
   with tf.Session(graph=graph,
                   config=cli.session_config(num_threads)) as sess:
-    restorer.restore(sess, facts.path)
+    saver.restore(sess, facts.path)
     prefix = files.checkpoint_index[:-len('.index')]
     saver.save(sess, os.path.join(staging, prefix), write_meta_graph=True,
                write_state=False)
@@ -315,11 +315,16 @@ def write_archive(directory, name, path):
               recursive=False, filter=_normalized)
 
 
-def sha256_of(path):
-  digest = hashlib.sha256()
+def update_digest(digest, path):
+  """Feeds the contents of file `path` to a hashlib digest, 1 MiB at a time."""
   with open(path, 'rb') as f:
     for block in iter(lambda: f.read(1 << 20), b''):
       digest.update(block)
+
+
+def sha256_of(path):
+  digest = hashlib.sha256()
+  update_digest(digest, path)
   return digest.hexdigest()
 
 

@@ -64,8 +64,7 @@ class TrainRunner(object):
           config, images, labels, num_classes,
           steps_per_decay=train_lib.decay_steps(
               _IMAGENET_TRAIN_EXAMPLES, batch_size,
-              config.num_epochs_per_decay),
-          quant_delay=config.effective_quant_delay())
+              config.num_epochs_per_decay))
       self._saver = tf.train.Saver()
       hook = training_hooks.ProgressHook(model.total_loss, learning_rate,
                                          batch_size, _NEVER)
@@ -87,29 +86,24 @@ class TrainRunner(object):
 
 
 class EvalRunner(object):
-  """One eval batch (the eval graph of model_builder) per step()."""
+  """One eval batch of the float eval graph (model_builder's) per step(),
+  with the weights of a checkpoint."""
 
-  def __init__(self, depth_multiplier, image_size, batch_size,
-               quantize=False, checkpoint=None,
+  def __init__(self, depth_multiplier, image_size, batch_size, checkpoint,
                num_classes=variants.IMAGENET_NUM_CLASSES, num_threads=0,
                seed=0):
     self.images_per_step = batch_size
     self._graph = tf.Graph()
     with self._graph.as_default():
-      tf.set_random_seed(seed)
       images, _ = cached_batch(batch_size, image_size, num_classes, seed)
       self._logits, _ = model_builder.build_eval_model(
-          images, num_classes, depth_multiplier, quantize)
-      init = tf.global_variables_initializer()
-      saver = tf.train.Saver() if checkpoint else None
+          images, num_classes, depth_multiplier, quantize=False)
+      saver = tf.train.Saver()
     # The eval binary's session config (eval_lib.Evaluator).
     self._session = tf.Session(graph=self._graph,
                                config=cli.session_config(num_threads))
     with self._graph.as_default():
-      if saver:
-        saver.restore(self._session, checkpoint)
-      else:
-        self._session.run(init)
+      saver.restore(self._session, checkpoint)
 
   def step(self):
     self._session.run(self._logits)
@@ -156,11 +150,10 @@ def export_tflite(checkpoint, depth_multiplier, image_size, quantize,
 
   export/bundle.py writes <model>.tgz as for a release (frozen graph, float
   or uint8 conversion, its checks); the .tflite is read back from it.
-  Returns (tflite bytes, bundle result).
   """
   from export import bundle  # pylint: disable=g-import-not-at-top
   result = bundle.export_bundle(checkpoint, output_dir,
                                 depth_multiplier=depth_multiplier,
                                 image_size=image_size, quantize=quantize,
                                 num_threads=num_threads)
-  return bundle.read_member(result.archive, 'tflite'), result
+  return bundle.read_member(result.archive, 'tflite')

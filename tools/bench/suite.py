@@ -96,14 +96,6 @@ def _load():
   return round(os.getloadavg()[0], 2)
 
 
-def _latencies(prefix, model, settings, result):
-  for threads, suffix in ((1, '1thread'),
-                          (tflite_latency.all_threads(), 'all_threads')):
-    result['%s_ms_%s' % (prefix, suffix)] = round(tflite_latency.median_ms(
-        model, threads, settings.tflite_warmup, settings.tflite_invokes), 3)
-  result['%s_bytes' % prefix] = len(model)
-
-
 def run(settings, work_dir=None):
   """Runs every measurement; returns the result dict (see tools/benchmark)."""
   s = settings
@@ -184,7 +176,7 @@ def run(settings, work_dir=None):
 
     logging.info('timing eval and the input pipeline')
     evaluator = ours.EvalRunner(s.depth_multiplier, s.image_size,
-                                s.batch_size, checkpoint=checkpoints['float'],
+                                s.batch_size, checkpoints['float'],
                                 num_threads=s.num_threads)
     result['eval_images_per_sec'] = round(timing.measure(
         evaluator, s.warmup_steps, s.eval_steps).images_per_sec, 2)
@@ -201,12 +193,14 @@ def run(settings, work_dir=None):
     logging.info('exporting our bundles')
     bundles_dir = os.path.join(work_dir, 'bundles')
     for kind, prefix in (('float', 'tflite_float'), ('quant', 'tflite_quant')):
-      model, _ = ours.export_tflite(checkpoints[kind], s.depth_multiplier,
-                                    s.image_size, kind == 'quant',
-                                    bundles_dir, num_threads=s.num_threads)
-      _latencies(prefix, model, s, result)
+      model = ours.export_tflite(checkpoints[kind], s.depth_multiplier,
+                                 s.image_size, kind == 'quant', bundles_dir,
+                                 num_threads=s.num_threads)
+      result.update(tflite_latency.figures(prefix, model, s.tflite_warmup,
+                                           s.tflite_invokes))
     for prefix, model in keras_models.items():
-      _latencies(prefix, model, s, result)
+      result.update(tflite_latency.figures(prefix, model, s.tflite_warmup,
+                                           s.tflite_invokes))
   finally:
     if own_dir:
       shutil.rmtree(work_dir, ignore_errors=True)

@@ -19,15 +19,9 @@ class InvokeRunner(object):
     self.images_per_step = 1
     self._interpreter = litert.load(model, num_threads)
     detail, _ = litert.single_io(self._interpreter)
-    rng = np.random.RandomState(seed)
-    dtype = detail['dtype']
-    if dtype == np.uint8:
-      data = rng.randint(0, 256, detail['shape'])
-    elif dtype == np.int8:
-      data = rng.randint(-128, 128, detail['shape'])
-    else:
-      data = rng.uniform(-1, 1, detail['shape'])
-    self._interpreter.set_tensor(detail['index'], data.astype(dtype))
+    images = np.random.RandomState(seed).uniform(-1, 1, detail['shape'])
+    self._interpreter.set_tensor(detail['index'],
+                                 litert.quantize_input(images, detail))
 
   def step(self):
     self._interpreter.invoke()
@@ -37,3 +31,14 @@ def median_ms(model, num_threads, warmup=10, invokes=50):
   """Median milliseconds of one invoke after `warmup` untimed ones."""
   result = timing.measure(InvokeRunner(model, num_threads), warmup, invokes)
   return 1000.0 * result.median_seconds
+
+
+def figures(prefix, model, warmup=10, invokes=50):
+  """{<prefix>_ms_1thread, <prefix>_ms_all_threads, <prefix>_bytes}: the
+  latency and size figures every report of a .tflite uses."""
+  result = {}
+  for threads, suffix in ((1, '1thread'), (all_threads(), 'all_threads')):
+    result['%s_ms_%s' % (prefix, suffix)] = round(
+        median_ms(model, threads, warmup, invokes), 3)
+  result['%s_bytes' % prefix] = len(model)
+  return result

@@ -12,16 +12,11 @@ import os
 
 import cli
 import eval_lib
+import variants
 from datasets import dataset_factory
 from export import bundle
 
 SUMMARY = 'summary.json'
-
-
-def _tflite_of(archive):
-  with bundle.opened(archive) as (directory, name):
-    with open(bundle.member_path(directory, name, 'tflite'), 'rb') as f:
-      return name, f.read()
 
 
 def measure(demo_dir, num_threads=1):
@@ -49,7 +44,9 @@ def measure(demo_dir, num_threads=1):
     archive = summary['bundles'][kind]
     if not os.path.isabs(archive):
       archive = os.path.join(demo_dir, archive)
-    name, model = _tflite_of(archive)
+    model = bundle.read_member(archive, 'tflite')
+    name = variants.model_name(summary['depth_multiplier'],
+                               summary['image_size'], kind == 'quant')
     result = eval_lib.evaluate_tflite(model, dataset, summary['image_size'],
                                       num_threads=num_threads)
     rows.append({'model': label, 'steps': summary[kind]['global_step'],

@@ -27,11 +27,8 @@ from tools.bench import ours
 from tools.bench import tflite_latency
 
 
-def float_tflite(depth_multiplier, image_size,
-                 num_classes=variants.IMAGENET_NUM_CLASSES):
-  """The float .tflite bytes of an initialised model."""
-  graph = model_builder.build_inference_graph(depth_multiplier, image_size,
-                                              num_classes, quantize=False)
+def float_tflite(graph):
+  """The float .tflite bytes of an inference graph, initialised."""
   with graph.as_default():
     init = tf.global_variables_initializer()
   with tf.Session(graph=graph) as sess:
@@ -60,21 +57,20 @@ def measure(depth_multiplier, image_size, work_dir, invokes=50, warmup=10,
             calibration_steps=3):
   """{macs, params, float/uint8 bytes and ms (1 thread, all threads)}."""
   start = time.time()
-  stats = graph_stats.measure(depth_multiplier, image_size)
+  graph = model_builder.build_inference_graph(
+      depth_multiplier, image_size, variants.IMAGENET_NUM_CLASSES,
+      quantize=False)
   row = {'variant': variants.model_name(depth_multiplier, image_size),
          'depth_multiplier': depth_multiplier, 'image_size': image_size,
-         'macs': stats.macs, 'params': stats.params}
+         'macs': graph_stats.graph_macs(graph),
+         'params': graph_stats.graph_params(graph)}
   models = {
-      'float': float_tflite(depth_multiplier, image_size),
+      'float': float_tflite(graph),
       'uint8': uint8_tflite(depth_multiplier, image_size,
                             os.path.join(work_dir, row['variant']),
                             calibration_steps),
   }
   for kind, model in models.items():
-    row['%s_bytes' % kind] = len(model)
-    row['%s_ms_1thread' % kind] = round(
-        tflite_latency.median_ms(model, 1, warmup, invokes), 3)
-    row['%s_ms_all_threads' % kind] = round(tflite_latency.median_ms(
-        model, tflite_latency.all_threads(), warmup, invokes), 3)
+    row.update(tflite_latency.figures(kind, model, warmup, invokes))
   row['seconds'] = round(time.time() - start, 1)
   return row
