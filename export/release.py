@@ -70,9 +70,7 @@ def checkpoint_stamp(checkpoint_path):
                  [checkpoint_path + '.index'])
   for path in files:
     digest.update(os.path.basename(path).encode('utf-8') + b'\0')
-    with open(path, 'rb') as f:
-      for block in iter(lambda: f.read(1 << 20), b''):
-        digest.update(block)
+    bundle.update_digest(digest, path)
   return {'checkpoint': os.path.abspath(checkpoint_path),
           'sha256': digest.hexdigest(),
           'bundle_format': bundle.FORMAT_VERSION}
@@ -315,7 +313,9 @@ def release(root, output_dir, jobs=None, names=None, force=False):
     rows = []
     for name in sorted(entries, key=order.get):
       entry = dict(entries[name])
-      metrics = all_metrics.get(name)
+      # A bundle whose checkpoint is gone keeps the metrics recorded for it.
+      metrics = (all_metrics[name] if name in all_metrics
+                 else entry.get('metrics'))
       entry['top1'] = metrics['top1'] if metrics else None
       entry['top5'] = metrics['top5'] if metrics else None
       entry['metrics'] = metrics

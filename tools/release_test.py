@@ -106,6 +106,16 @@ class ReleaseTest(absltest.TestCase):
       self.assertEqual(os.stat(os.path.join(out, name + '.tgz')).st_mtime_ns,
                        mtime)
 
+    # The float checkpoint moved away: its bundle stays listed, with the
+    # accuracy recorded for it.
+    os.rename(float_dir, float_dir + '.away')
+    result = release.release(root, out)
+    self.assertIn(FLOAT, result.missing)
+    with open(os.path.join(out, 'manifest.json')) as f:
+      entries = {e['name']: e for e in json.load(f)['bundles']}
+    self.assertEqual(entries[FLOAT]['top1'], 0.25)
+    os.rename(float_dir + '.away', float_dir)
+
     # Training on (a newer checkpoint) makes the float bundle out of date;
     # its metrics.json, now for an older step, is no longer used.
     newer = test_checkpoints.train(float_dir, steps=1, seed=2,
