@@ -13,10 +13,15 @@ import os
 import tempfile
 
 
-def _umask():
+def _read_umask():
+  # os.umask can only be read by setting it: done once, at import, so no
+  # write changes the process's umask while other threads create files.
   mask = os.umask(0)
   os.umask(mask)
   return mask
+
+
+_UMASK = _read_umask()
 
 
 def write_bytes(path, data):
@@ -28,7 +33,7 @@ def write_bytes(path, data):
   try:
     with os.fdopen(fd, 'wb') as f:
       f.write(data)
-    os.chmod(temp_path, 0o666 & ~_umask())
+    os.chmod(temp_path, 0o666 & ~_UMASK)
     os.replace(temp_path, path)
   except BaseException:
     if os.path.exists(temp_path):

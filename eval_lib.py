@@ -107,7 +107,7 @@ class Evaluator(object):
   """The eval graph, built once, and the pass over the data per checkpoint."""
 
   def __init__(self, config):
-    config.validate()
+    """config: an EvalConfig that evaluate() has validated."""
     self._config = config
     dataset = dataset_factory.get_dataset(config.dataset_name or None,
                                           config.split_name,

@@ -134,8 +134,7 @@ def main(argv):
   if FLAGS.job_name == 'ps':
     role.server.join()  # Serves variables until the process is stopped.
     return
-  config.validate()
-  train_lib.train(config)
+  train_lib.train(config)  # Validates the config before anything runs.
 
 
 if __name__ == '__main__':

@@ -165,8 +165,7 @@ def _build_train_op(total_loss, learning_rate, global_step):
   return tf.group(apply_op, *update_ops, name='train_op')
 
 
-def build_train_graph(config, images, labels, num_classes, steps_per_decay,
-                      quant_delay):
+def build_train_graph(config, images, labels, num_classes, steps_per_decay):
   """The model, learning rate and train op of a run, in the default graph.
 
   The trainer and tools/benchmark both build through this, so the benchmark
@@ -178,7 +177,7 @@ def build_train_graph(config, images, labels, num_classes, steps_per_decay,
   global_step = tf.train.get_global_step()
   model = model_builder.build_training_model(
       images, labels, num_classes, config.depth_multiplier,
-      quantize=config.quantize, quant_delay=quant_delay,
+      quantize=config.quantize, quant_delay=config.effective_quant_delay(),
       freeze_bn_delay=config.freeze_bn_delay,
       batch_norm_decay=config.batch_norm_decay)
   learning_rate = tf.train.exponential_decay(
@@ -300,7 +299,7 @@ def train(config):
       if labels_offset:
         labels -= labels_offset
       model, learning_rate, train_op = build_train_graph(
-          config, images, labels, num_classes, steps_per_decay, quant_delay)
+          config, images, labels, num_classes, steps_per_decay)
       _add_summaries(model.total_loss, learning_rate, model.quant_variables)
 
       if resume_from:

@@ -31,7 +31,6 @@ class ProgressHook(tf.train.SessionRunHook):
     self._every_n_steps = max(1, int(every_n_steps))
     self._last_step = last_step
     self._global_step = None
-    self.last_logged = None  # (step, loss, lr), for callers and tests.
     self.global_step = None  # The newest global step seen.
 
   def begin(self):
@@ -67,7 +66,6 @@ class ProgressHook(tf.train.SessionRunHook):
     if self._last_step and step > then_step:
       eta = (self._last_step - step) * elapsed / (step - then_step)
     self._mark = (now, self._local_steps, step)
-    self.last_logged = (step, float(loss), float(learning_rate))
     logging.info('step %d%s  loss %.3f  lr %.4g  %.1f images/s%s', step,
                  '/%d' % self._last_step if self._last_step else '', loss,
                  learning_rate, images_per_sec,
