@@ -1,16 +1,26 @@
 """Writes files so that readers see the old content or the new, never half.
 
-Every output a long job leaves behind (metrics, manifests, graphs, models,
-dataset metadata, reports) goes through here: the data is written to a
-temporary file in the target's directory, then renamed over the target
-(atomic on one filesystem). The file gets the usual permissions (0666 minus
-the umask), not mkstemp's private 0600. No TensorFlow import: cheap to use
-from any tool.
+Every output a long job leaves behind (checkpoints' companions, metrics,
+manifests, graphs, models, shards, dataset metadata, reports) goes through
+here: the data is written to a temporary file in the target's directory,
+`.<target name>.<host>.<pid>.<random>.tmp`, then renamed over the target
+(atomic within one filesystem; a file from another filesystem is copied in
+first). The file gets the usual permissions (0666 minus the umask), not
+mkstemp's private 0600. A temporary file whose process is gone (a killed
+job) is removed by the next writer in that directory. No TensorFlow import:
+cheap to use from any tool.
 """
 
+import contextlib
+import errno
 import json
 import os
+import shutil
+import socket
 import tempfile
+
+_SUFFIX = '.tmp'
+_HOST = socket.gethostname().replace('.', '_') or 'host'
 
 
 def _read_umask():
@@ -24,21 +34,62 @@ def _read_umask():
 _UMASK = _read_umask()
 
 
-def write_bytes(path, data):
-  """Writes `data` (bytes) to `path` atomically; returns `path`."""
+def _is_alive(pid):
+  try:
+    os.kill(pid, 0)
+  except ProcessLookupError:
+    return False
+  except PermissionError:
+    return True  # Someone else's live process.
+  return True
+
+
+def remove_stale_temps(directory):
+  """Removes this host's temporary files in `directory` whose process is gone."""
+  try:
+    entries = os.listdir(directory)
+  except OSError:
+    return
+  for entry in entries:
+    if not (entry.startswith('.') and entry.endswith(_SUFFIX)):
+      continue
+    parts = entry[:-len(_SUFFIX)].rsplit('.', 3)
+    if len(parts) != 4 or parts[1] != _HOST or not parts[2].isdigit():
+      continue
+    if _is_alive(int(parts[2])):
+      continue
+    try:
+      os.remove(os.path.join(directory, entry))
+    except OSError:
+      pass
+
+
+@contextlib.contextmanager
+def replacing(path):
+  """Yields a temporary path beside `path` to write; on success it becomes
+  `path` in one rename, on failure it is removed."""
   directory = os.path.dirname(os.path.abspath(path))
   os.makedirs(directory, exist_ok=True)
+  remove_stale_temps(directory)
   fd, temp_path = tempfile.mkstemp(
-      prefix='.%s.' % os.path.basename(path), suffix='.tmp', dir=directory)
+      prefix='.%s.%s.%d.' % (os.path.basename(path), _HOST, os.getpid()),
+      suffix=_SUFFIX, dir=directory)
+  os.close(fd)
   try:
-    with os.fdopen(fd, 'wb') as f:
-      f.write(data)
+    yield temp_path
     os.chmod(temp_path, 0o666 & ~_UMASK)
     os.replace(temp_path, path)
   except BaseException:
     if os.path.exists(temp_path):
       os.remove(temp_path)
     raise
+
+
+def write_bytes(path, data):
+  """Writes `data` (bytes) to `path` atomically; returns `path`."""
+  with replacing(path) as temp_path:
+    with open(temp_path, 'wb') as f:
+      f.write(data)
   return path
 
 
@@ -50,3 +101,20 @@ def write_text(path, text):
 def write_json(path, obj):
   """Writes `obj` as indented, key-sorted JSON to `path` atomically."""
   return write_text(path, json.dumps(obj, indent=2, sort_keys=True) + '\n')
+
+
+def move_file(source, target):
+  """Moves a finished file to `target` atomically, across filesystems too."""
+  try:
+    os.replace(source, target)
+    return target
+  except OSError as e:
+    if e.errno != errno.EXDEV:
+      raise
+  with replacing(target) as temp_path:
+    with open(source, 'rb') as src, open(temp_path, 'wb') as dst:
+      shutil.copyfileobj(src, dst, 1 << 20)
+      dst.flush()
+      os.fsync(dst.fileno())
+  os.remove(source)
+  return target

@@ -1,13 +1,16 @@
-"""Tests for atomic_file."""
+"""Tests for atomic_file: whole files or none, and no temp files left."""
 
+import errno
 import json
 import os
 import stat
+import subprocess
+import sys
 from unittest import mock
 
 from absl.testing import absltest
 
-import atomic_file
+from core import atomic_file
 
 
 class AtomicFileTest(absltest.TestCase):
@@ -36,6 +39,44 @@ class AtomicFileTest(absltest.TestCase):
     with open(path, 'rb') as f:
       self.assertEqual(f.read(), b'old')
     self.assertEqual(os.listdir(directory), ['model.bin'])
+
+  def test_temp_file_of_a_dead_process_is_removed_by_the_next_writer(self):
+    directory = self.create_tempdir().full_path
+    dead = subprocess.Popen([sys.executable, '-c', 'pass'])
+    dead.wait()
+    stale = os.path.join(directory, '.m.tgz.%s.%d.abc123.tmp' % (
+        atomic_file._HOST, dead.pid))  # pylint: disable=protected-access
+    live = os.path.join(directory, '.m.tgz.%s.%d.def456.tmp' % (
+        atomic_file._HOST, os.getpid()))  # pylint: disable=protected-access
+    other = os.path.join(directory, '.notes.tmp')
+    for path in (stale, live, other):
+      open(path, 'wb').close()
+    atomic_file.write_text(os.path.join(directory, 'out.txt'), 'x')
+    self.assertCountEqual(os.listdir(directory),
+                          ['out.txt', os.path.basename(live), '.notes.tmp'])
+
+  def test_move_file_across_filesystems_copies_then_renames(self):
+    directory = self.create_tempdir().full_path
+    source = os.path.join(directory, 'staged.bin')
+    target = os.path.join(directory, 'out', 'final.bin')
+    os.makedirs(os.path.dirname(target))
+    atomic_file.write_bytes(source, b'payload')
+    real_replace = os.replace
+    calls = []
+
+    def cross_device_once(src, dst):
+      calls.append((src, dst))
+      if len(calls) == 1:
+        raise OSError(errno.EXDEV, 'Invalid cross-device link')
+      return real_replace(src, dst)
+
+    with mock.patch.object(os, 'replace', side_effect=cross_device_once):
+      atomic_file.move_file(source, target)
+    with open(target, 'rb') as f:
+      self.assertEqual(f.read(), b'payload')
+    self.assertFalse(os.path.exists(source))
+    self.assertEqual(os.listdir(os.path.dirname(target)), ['final.bin'])
+    self.assertEqual(len(calls), 2)  # The copy went in by a rename.
 
 
 if __name__ == '__main__':

@@ -18,7 +18,9 @@ import os
 
 from absl import flags
 
-import cli
+from core import app
+from core import errors
+from core import paths
 from datasets import dataset_info
 from datasets import image_coding
 from datasets import image_folder
@@ -53,22 +55,20 @@ flags.DEFINE_boolean('strict', False,
 
 
 def main(argv):
-  del argv  # cli.run refuses positional arguments.
+  del argv  # app.run refuses positional arguments.
   try:
     summary = image_folder.convert_image_folder(
-        dataset_info.user_path(FLAGS.input_dir),
-        dataset_info.user_path(FLAGS.output_dir),
+        paths.user_path(FLAGS.input_dir), paths.user_path(FLAGS.output_dir),
         validation_fraction=FLAGS.validation_fraction,
         num_shards=FLAGS.num_shards,
         validation_shards=FLAGS.validation_shards or None,
-        num_threads=FLAGS.num_threads,
-        image_format=FLAGS.image_format.upper(),
+        num_threads=FLAGS.num_threads, image_format=FLAGS.image_format.upper(),
         seed=FLAGS.seed)
   except OSError as e:
-    raise cli.BadInputError(e) from e
+    raise errors.BadInputError(e) from e
   return image_folder.exit_status(summary, FLAGS.strict)
 
 
 if __name__ == '__main__':
   flags.mark_flags_as_required(['input_dir', 'output_dir'])
-  cli.run(main)
+  app.run(main)

@@ -8,6 +8,7 @@ from absl.testing import absltest
 from absl.testing import flagsaver
 import numpy as np
 
+from core import app
 from datasets import build_image_data
 from datasets import dataset_info
 from datasets import image_folder
@@ -199,7 +200,7 @@ class BinaryTest(absltest.TestCase):
       self.assertEqual(build_image_data.main(['build_image_data']), 0)
       with flagsaver.flagsaver(strict=True):
         self.assertEqual(build_image_data.main(['build_image_data']), 1)
-    # Bad input is raised for cli.run, which prints it in one line (exit 2).
+    # Bad input is raised for app.run, which prints it in one line (exit 2).
     with flagsaver.flagsaver(input_dir='/no/such/dir', output_dir=output_dir):
       with self.assertRaisesRegex(dataset_info.DatasetError, '/no/such/dir'):
         build_image_data.main(['build_image_data'])

@@ -39,7 +39,9 @@ import random
 from absl import flags
 from absl import logging
 
-import cli
+from core import app
+from core import errors
+from core import paths
 from datasets import dataset_info
 from datasets import image_coding
 from datasets import image_folder
@@ -316,9 +318,9 @@ def convert_imagenet(output_directory, train_directory=None,
 
 
 def main(argv):
-  del argv  # cli.run refuses positional arguments.
+  del argv  # app.run refuses positional arguments.
   try:
-    path = dataset_info.user_path
+    path = paths.user_path
     summary = convert_imagenet(
         path(FLAGS.output_directory),
         train_directory=path(FLAGS.train_directory),
@@ -332,10 +334,10 @@ def main(argv):
         num_threads=FLAGS.num_threads,
         seed=FLAGS.seed)
   except OSError as e:
-    raise cli.BadInputError(e) from e
+    raise errors.BadInputError(e) from e
   return image_folder.exit_status(summary, FLAGS.strict)
 
 
 if __name__ == '__main__':
   flags.mark_flag_as_required('output_directory')
-  cli.run(main)
+  app.run(main)

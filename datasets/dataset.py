@@ -73,6 +73,39 @@ class Dataset(object):
                 self.name, self.split_name, self.num_samples,
                 self.num_classes, self.labels_offset, self.dataset_dir))
 
+  def resolve_num_classes(self, num_classes=None):
+    """(logits, label shift) of a classifier with `num_classes` on this data.
+
+    None or self.num_classes (ImageNet: 1001, with the background class 0)
+    keeps the labels as stored; num_classes - labels_offset (1000) drops the
+    background class by shifting the labels down.
+
+    Raises:
+      dataset_info.DatasetError: a count that fits neither.
+    """
+    if num_classes is None or num_classes == self.num_classes:
+      return self.num_classes, 0
+    without_offset = self.num_classes - self.labels_offset
+    if self.labels_offset and num_classes == without_offset:
+      return without_offset, self.labels_offset
+    choices = sorted({self.num_classes, without_offset})
+    raise dataset_info.DatasetError(
+        '--num_classes %d does not fit the %s dataset (%s)' %
+        (num_classes, self.name, ' or '.join(str(c) for c in choices)))
+
+  def examples_to_evaluate(self, num_examples=None):
+    """How many examples an eval of --num_examples reads (None: all).
+
+    Raises:
+      dataset_info.DatasetError: more than the split has.
+    """
+    wanted = num_examples or self.num_samples
+    if wanted > self.num_samples:
+      raise dataset_info.DatasetError(
+          '--num_examples %d is more than the %d examples of %s/%s' %
+          (wanted, self.num_samples, self.name, self.split_name))
+    return wanted
+
   def decoded_size_bytes(self):
     """Memory for all images decoded, or None if the image size is unknown."""
     if not self.max_image_size:

@@ -22,6 +22,7 @@ message.
 
 import os
 
+from core import paths
 from datasets import custom
 from datasets import dataset_info
 from datasets import digits
@@ -80,7 +81,7 @@ def get_dataset(name, split_name, dataset_dir=None):
                            name, 'imagenet' if name == imagenet.NAME
                            else 'image'))
 
-  dataset_dir = dataset_info.user_path(dataset_dir)
+  dataset_dir = paths.user_path(dataset_dir)
   if not os.path.isdir(dataset_dir):
     raise DatasetError('dataset_dir does not exist: %s' % dataset_dir)
   info = dataset_info.read_info(dataset_dir)

@@ -11,7 +11,8 @@ directory without it is not (yet) a complete conversion.
 import json
 import os
 
-import atomic_file
+from core import atomic_file
+from core import errors
 
 INFO_FILENAME = 'dataset_info.json'
 LABELS_FILENAME = 'labels.txt'
@@ -20,27 +21,12 @@ FORMAT_VERSION = 1
 SPLIT_NAMES = ('train', 'validation')
 
 
-class DatasetError(ValueError):
+class DatasetError(errors.BadInputError):
   """Bad dataset input (missing directory, unknown split, no records...).
 
-  The message is one line naming the offending path or value, so binaries can
-  print it as is and exit non-zero without a traceback.
+  The message is one line naming the offending path or value, so binaries
+  print it as is and exit with the bad-input status, without a traceback.
   """
-
-
-def user_path(path):
-  """`path` as the user meant it: ~ expanded, relative to where they ran.
-
-  Under `bazel run` the working directory is the runfiles tree; Bazel passes
-  the user's own in BUILD_WORKING_DIRECTORY.
-  """
-  if not path:
-    return path
-  path = os.path.expanduser(path)
-  if not os.path.isabs(path):
-    path = os.path.join(os.environ.get('BUILD_WORKING_DIRECTORY', os.getcwd()),
-                        path)
-  return os.path.normpath(path)
 
 
 def shard_basename(split_name, shard_index, num_shards):
@@ -107,15 +93,32 @@ def read_labels(dataset_dir):
   path = os.path.join(dataset_dir, LABELS_FILENAME)
   if not os.path.isfile(path):
     return None
-  names = {}
-  with open(path, encoding='utf-8') as f:
-    for line_number, line in enumerate(f, 1):
-      line = line.rstrip('\n')
-      if not line:
-        continue
-      index, sep, name = line.partition(':')
-      if not sep or not index.strip().isdigit():
-        raise DatasetError('%s:%d is not an index:name line: %r' %
-                           (path, line_number, line))
-      names[int(index)] = name
-  return names
+  return read_label_file(path)
+
+
+def read_label_file(path):
+  """{class id: name} of a label file, in either of TF-Slim's forms.
+
+  `index:name` lines (labels.txt, as the converters write it) or one name per
+  line in class order (the original label files, e.g. ImageNet's 1001 names
+  starting with `background`). Blank lines are skipped.
+
+  Raises:
+    DatasetError: the file cannot be read.
+  """
+  try:
+    with open(path, encoding='utf-8') as f:
+      lines = [line.rstrip('\r\n') for line in f]
+  except (OSError, UnicodeDecodeError) as e:
+    raise DatasetError('cannot read the label file %s: %s' % (path, e)) from e
+  lines = [line for line in lines if line.strip()]
+  indexed = {}
+  for line in lines:
+    index, sep, name = line.partition(':')
+    if not sep or not index.strip().isdigit():
+      indexed = None
+      break
+    indexed[int(index)] = name.strip()
+  if indexed:
+    return indexed
+  return {index: line.strip() for index, line in enumerate(lines)}

@@ -14,7 +14,8 @@ import collections
 from absl import logging
 import tensorflow.compat.v1 as tf
 
-import cli
+from core import errors
+from core import session
 
 JOB_NAMES = ('worker', 'ps')
 
@@ -30,47 +31,50 @@ def parse_hosts(flag_name, value):
   for host in hosts:
     name, sep, port = host.rpartition(':')
     if not sep or not name or not port.isdigit():
-      raise cli.BadInputError('--%s: %r is not host:port' % (flag_name, host))
+      raise errors.BadInputError('--%s: %r is not host:port' %
+                                 (flag_name, host))
   return hosts
 
 
 def join(job_name, task, ps_hosts='', worker_hosts='', master='', ps_tasks=0,
-         worker_replicas=1, server_config=None):
+         worker_replicas=1, num_threads=0):
   """Decides how this process takes part; starts its server if it has one.
 
   Without host lists it is the original behaviour: master, ps_tasks and
   worker_replicas as given (a single process when all are empty).
 
   Raises:
-    cli.BadInputError: inconsistent cluster flags.
+    errors.BadInputError: inconsistent cluster flags.
   """
   ps = parse_hosts('ps_hosts', ps_hosts)
   workers = parse_hosts('worker_hosts', worker_hosts)
   if job_name not in JOB_NAMES:
-    raise cli.BadInputError('--job_name must be one of %s, got %r' %
-                            (', '.join(JOB_NAMES), job_name))
+    raise errors.BadInputError('--job_name must be one of %s, got %r' %
+                               (', '.join(JOB_NAMES), job_name))
   if not workers:
     if ps:
-      raise cli.BadInputError('--ps_hosts needs --worker_hosts')
+      raise errors.BadInputError('--ps_hosts needs --worker_hosts')
     if job_name == 'ps':
-      raise cli.BadInputError('--job_name=ps needs --ps_hosts and '
-                              '--worker_hosts')
+      raise errors.BadInputError('--job_name=ps needs --ps_hosts and '
+                                 '--worker_hosts')
     return ClusterRole(master, ps_tasks, worker_replicas, None)
   if master:
-    raise cli.BadInputError('give either --master or --worker_hosts, not both')
+    raise errors.BadInputError(
+        'give either --master or --worker_hosts, not both')
   if not ps:
-    raise cli.BadInputError('--worker_hosts needs --ps_hosts (a '
-                            'parameter-server cluster)')
+    raise errors.BadInputError('--worker_hosts needs --ps_hosts (a '
+                               'parameter-server cluster)')
   if ps_tasks and ps_tasks != len(ps):
-    raise cli.BadInputError('--ps_tasks=%d but --ps_hosts lists %d' %
-                            (ps_tasks, len(ps)))
+    raise errors.BadInputError('--ps_tasks=%d but --ps_hosts lists %d' %
+                               (ps_tasks, len(ps)))
   members = ps if job_name == 'ps' else workers
   if not 0 <= task < len(members):
-    raise cli.BadInputError('--task=%d but --%s_hosts lists %d' %
-                            (task, job_name, len(members)))
+    raise errors.BadInputError('--task=%d but --%s_hosts lists %d' %
+                               (task, job_name, len(members)))
   spec = tf.train.ClusterSpec({'ps': ps, 'worker': workers})
   server = tf.distribute.Server(spec, job_name=job_name, task_index=task,
-                                config=server_config, start=True)
+                                config=session.session_config(num_threads),
+                                start=True)
   logging.info('started %s task %d at %s (cluster: ps %s, workers %s)',
                job_name, task, server.target, ps, workers)
   return ClusterRole(server.target, len(ps), len(workers), server)

@@ -15,15 +15,19 @@ import numpy as np
 import tensorflow.compat.v1 as tf
 from google.protobuf import text_format
 
-import cli
-import model_builder
-import variants
+from core import errors
+from core import scripts
+from core import variants
 from export import bundle
+from export import check_inputs
 from export import checks
+from export import exporter
 from export import info
+from export import source
 from export import test_checkpoints
+from model import builder
+from model import graph_stats
 from quantize import quant_ops
-from tools import graph_stats
 
 DEPTH = test_checkpoints.DEPTH_MULTIPLIER
 CLASSES = test_checkpoints.NUM_CLASSES
@@ -37,8 +41,7 @@ def _predict(graph, sess, image):
 
 def _reference(checkpoint, image_size, quantize, image):
   """The model of a training checkpoint, built and restored afresh."""
-  graph = model_builder.build_inference_graph(DEPTH, image_size, CLASSES,
-                                              quantize)
+  graph = builder.build_inference_graph(DEPTH, image_size, CLASSES, quantize)
   with graph.as_default():
     saver = tf.train.Saver()
   with tf.Session(graph=graph) as sess:
@@ -67,13 +70,15 @@ class BundleTest(absltest.TestCase):
         test_checkpoints.float_and_quant(_new_dir('checkpoints.')))
     # The float model exported at 64 px (weights do not depend on the size).
     cls.float_out = _new_dir('float_out.')
-    cls.float_result = bundle.export_bundle(
+    cls.float_result = exporter.export_bundle(
         os.path.dirname(cls.float_checkpoint), cls.float_out,
         depth_multiplier=DEPTH, image_size=64, num_threads=1)
     cls.quant_out = _new_dir('quant_out.')
-    cls.quant_result = bundle.export_bundle(
-        cls.quant_checkpoint, cls.quant_out, depth_multiplier=DEPTH,
-        image_size=32, quantize=True, num_threads=1)
+    cls.quant_result = exporter.export_bundle(cls.quant_checkpoint,
+                                              cls.quant_out,
+                                              depth_multiplier=DEPTH,
+                                              image_size=32, quantize=True,
+                                              num_threads=1)
 
   def _check_layout(self, result, out, name, image_size, quantized):
     self.assertEqual(result.name, name)
@@ -92,8 +97,8 @@ class BundleTest(absltest.TestCase):
     self.assertEqual(facts, info.Info(name, DEPTH, image_size, CLASSES,
                                       quantized))
     values = info.parse_info(text)
-    graph = model_builder.build_inference_graph(DEPTH, image_size, CLASSES,
-                                                quantize=False)
+    graph = builder.build_inference_graph(DEPTH, image_size, CLASSES,
+                                          quantize=False)
     self.assertEqual(int(values[info.MACS]), graph_stats.graph_macs(graph))
     self.assertEqual(int(values[info.PARAMETERS]),
                      graph_stats.graph_params(graph))
@@ -113,7 +118,8 @@ class BundleTest(absltest.TestCase):
   def _check_restores(self, directory, name, image_size, quantize,
                       checkpoint):
     """The bundle's checkpoint: by its meta graph, and into a fresh graph."""
-    image = checks.to_float_input(checks.check_images(image_size, 1)[0])
+    image = check_inputs.to_float_input(
+        check_inputs.check_images(image_size, 1)[0])
     expected = _reference(checkpoint, image_size, quantize, image)
     prefix = os.path.join(directory, name + '.ckpt')
     graph = tf.Graph()
@@ -152,7 +158,7 @@ class BundleTest(absltest.TestCase):
     [detail] = interpreter.get_input_details()
     self.assertEqual(detail['dtype'], np.float32)
     self.assertEqual(list(detail['shape']), [1, 64, 64, 3])
-    image = checks.to_float_input(checks.check_images(64, 1)[0])
+    image = check_inputs.to_float_input(check_inputs.check_images(64, 1)[0])
     interpreter.set_tensor(detail['index'], image)
     interpreter.invoke()
     np.testing.assert_allclose(
@@ -177,24 +183,26 @@ class BundleTest(absltest.TestCase):
     self.assertEqual(detail['quantization'], (1 / 128, 128))
     self.assertEqual(interpreter.get_output_details()[0]['dtype'], np.uint8)
     # The learned ranges travel with the bundle's checkpoint.
-    source = tf.train.load_checkpoint(self.quant_checkpoint)
+    trained = tf.train.load_checkpoint(self.quant_checkpoint)
     shipped = tf.train.load_checkpoint(os.path.join(directory,
                                                     name + '.ckpt'))
-    ranges = [n for n, _ in tf.train.list_variables(self.quant_checkpoint)
-              if bundle.is_quant_range(n)]
+    ranges = [
+        n for n, _ in tf.train.list_variables(self.quant_checkpoint)
+        if source.is_quant_range(n)
+    ]
     self.assertLen(ranges, 4 * 28)
     for range_name in ranges:
       self.assertEqual(shipped.get_tensor(range_name),
-                       source.get_tensor(range_name))
+                       trained.get_tensor(range_name))
     # Every range was learned: none is still where it started.
     scopes = sorted({n.rpartition('/')[0] for n in ranges})
     self.assertLen(scopes, 2 * 28)
     for scope in scopes:
       self.assertFalse(quant_ops.is_initial_range(
-          source.get_tensor(scope + '/min'), source.get_tensor(scope + '/max')),
+          trained.get_tensor(scope + '/min'), trained.get_tensor(scope + '/max')),
                        scope)
-    self.assertFalse(bundle.inspect_checkpoint(self.quant_checkpoint,
-                                               True).untrained_ranges)
+    self.assertFalse(
+        source.inspect_checkpoint(self.quant_checkpoint, True).untrained_ranges)
     self.assertLessEqual(self.quant_result.max_layer_steps,
                          checks.MAX_QUANTIZATION_STEPS)
     self.assertLess(self.quant_result.uint8_size_ratio, 0.35)
@@ -203,51 +211,51 @@ class BundleTest(absltest.TestCase):
     # Saved before any quantized step: every range is at its initial value.
     untrained = test_checkpoints.train(_new_dir('untrained.'), steps=0,
                                        quantize=True)
-    self.assertTrue(bundle.inspect_checkpoint(untrained,
-                                              True).untrained_ranges)
+    self.assertTrue(source.inspect_checkpoint(untrained, True).untrained_ranges)
     self.assertTrue(quant_ops.is_initial_range(
         *quant_ops.initial_range('Relu6')))
     self.assertFalse(quant_ops.is_initial_range(0.0, 5.99))
 
   def test_checkpoint_mismatches_are_one_line_errors(self):
     out = _new_dir('refused.')
-    with self.assertRaisesRegex(cli.BadInputError,
-                                '--quantize needs a checkpoint trained with '
-                                '--quantize.*float checkpoint'):
-      bundle.export_bundle(self.float_checkpoint, out, depth_multiplier=DEPTH,
-                           image_size=32, quantize=True)
-    with self.assertRaisesRegex(cli.BadInputError, 'export it with --quantize'):
-      bundle.export_bundle(self.quant_checkpoint, out, depth_multiplier=DEPTH,
-                           image_size=32)
-    with self.assertRaisesRegex(cli.BadInputError,
+    with self.assertRaisesRegex(
+        errors.BadInputError, '--quantize needs a checkpoint trained with '
+        '--quantize.*float checkpoint'):
+      exporter.export_bundle(self.float_checkpoint, out, depth_multiplier=DEPTH,
+                             image_size=32, quantize=True)
+    with self.assertRaisesRegex(errors.BadInputError,
+                                'export it with --quantize'):
+      exporter.export_bundle(self.quant_checkpoint, out, depth_multiplier=DEPTH,
+                             image_size=32)
+    with self.assertRaisesRegex(errors.BadInputError,
                                 '--num_classes 1001 does not fit.*10 classes'):
-      bundle.export_bundle(self.float_checkpoint, out, depth_multiplier=DEPTH,
-                           image_size=32, num_classes=1001)
-    with self.assertRaisesRegex(cli.BadInputError, 'does not fit the model'):
-      bundle.export_bundle(self.float_checkpoint, out, depth_multiplier=0.5,
-                           image_size=32)
-    with self.assertRaisesRegex(cli.BadInputError, 'does not exist'):
-      bundle.export_bundle(os.path.join(out, 'nothing'), out)
+      exporter.export_bundle(self.float_checkpoint, out, depth_multiplier=DEPTH,
+                             image_size=32, num_classes=1001)
+    with self.assertRaisesRegex(errors.BadInputError, 'does not fit the model'):
+      exporter.export_bundle(self.float_checkpoint, out, depth_multiplier=0.5,
+                             image_size=32)
+    with self.assertRaisesRegex(errors.BadInputError, 'does not exist'):
+      exporter.export_bundle(os.path.join(out, 'nothing'), out)
     self.assertEqual(os.listdir(out), [])
 
   def test_failed_check_leaves_nothing(self):
     out = os.path.join(_new_dir('failed.'), 'bundles')
-    original = bundle._convert  # pylint: disable=protected-access
+    original = exporter._convert  # pylint: disable=protected-access
 
     def corrupted(frozen, quantize):
       model = bytearray(original(frozen, quantize))
       test_checkpoints.corrupt_largest_constant(model)
       return bytes(model)
 
-    bundle._convert = corrupted  # pylint: disable=protected-access
+    exporter._convert = corrupted  # pylint: disable=protected-access
     try:
       with self.assertRaisesRegex(checks.CheckFailedError,
                                   'disagrees with the frozen graph'):
-        bundle.export_bundle(self.quant_checkpoint, out,
-                             depth_multiplier=DEPTH, image_size=32,
-                             quantize=True)
+        exporter.export_bundle(self.quant_checkpoint, out,
+                               depth_multiplier=DEPTH, image_size=32,
+                               quantize=True)
     finally:
-      bundle._convert = original  # pylint: disable=protected-access
+      exporter._convert = original  # pylint: disable=protected-access
     self.assertFalse(os.path.exists(out))
 
   def test_exception_while_archiving_leaves_nothing(self):
@@ -264,8 +272,8 @@ class BundleTest(absltest.TestCase):
     bundle.write_archive = half_written
     try:
       with self.assertRaises(KeyboardInterrupt):
-        bundle.export_bundle(self.float_checkpoint, out,
-                             depth_multiplier=DEPTH, image_size=32)
+        exporter.export_bundle(self.float_checkpoint, out,
+                               depth_multiplier=DEPTH, image_size=32)
     finally:
       bundle.write_archive = original
     self.assertEqual(os.listdir(out), [])
@@ -274,13 +282,13 @@ class BundleTest(absltest.TestCase):
   def test_killed_export_leaves_nothing(self):
     out = _new_dir('killed.')
     temp = _new_dir('tmp.')
-    env = dict(cli.script_env(), TMPDIR=temp)
+    env = dict(scripts.script_env(), TMPDIR=temp)
     process = subprocess.Popen(
-        cli.script_command('tools/export_bundle.py') + [
-         '--checkpoint=' + self.quant_checkpoint, '--quantize',
-         '--depth_multiplier=0.25', '--image_size=32', '--output_dir=' + out,
-         '--num_threads=1'], env=env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
+        scripts.script_command('tools/export_bundle.py') + [
+            '--checkpoint=' + self.quant_checkpoint, '--quantize',
+            '--depth_multiplier=0.25', '--image_size=32', '--output_dir=' + out,
+            '--num_threads=1'
+        ], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     # Wait until the .tflite is staged (a late step), then SIGKILL.
     deadline = time.time() + 120
     staged = []
@@ -291,16 +299,6 @@ class BundleTest(absltest.TestCase):
     process.send_signal(signal.SIGKILL)
     process.wait()
     self.assertTrue(staged)
-    self.assertEqual(os.listdir(out), [])
-
-  def test_partial_copy_of_a_dead_export_is_removed(self):
-    out = _new_dir('partials.')
-    target = os.path.join(out, 'm.tgz')
-    dead = subprocess.Popen([sys.executable, '-c', 'pass'])
-    dead.wait()
-    stale = os.path.join(out, '.m.tgz.partial-%d' % dead.pid)
-    open(stale, 'wb').close()
-    bundle._remove_stale_partials(target)  # pylint: disable=protected-access
     self.assertEqual(os.listdir(out), [])
 
 

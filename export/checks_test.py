@@ -6,11 +6,14 @@ from absl.testing import absltest
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-import model_builder
+from export import check_inputs
 from export import checks
+from export import float_parity
 from export import freeze
+from export import quant_parity
 from export import test_checkpoints
 from export import tflite
+from model import builder
 
 DEPTH = test_checkpoints.DEPTH_MULTIPLIER
 SIZE = test_checkpoints.IMAGE_SIZE
@@ -37,7 +40,7 @@ def _node_named(graph_def, suffix):
 
 
 def _frozen(checkpoint, quantize):
-  graph = model_builder.build_inference_graph(DEPTH, SIZE, CLASSES, quantize)
+  graph = builder.build_inference_graph(DEPTH, SIZE, CLASSES, quantize)
   return freeze.freeze_graph(graph, checkpoint)
 
 
@@ -59,19 +62,19 @@ class ChecksTest(absltest.TestCase):
         _frozen(quant_checkpoint, False))
 
   def test_check_images_are_fixed_uint8(self):
-    images = checks.check_images(SIZE)
-    self.assertEqual(images.shape, (checks.NUM_INPUTS, 1, SIZE, SIZE, 3))
+    images = check_inputs.check_images(SIZE)
+    self.assertEqual(images.shape, (check_inputs.NUM_INPUTS, 1, SIZE, SIZE, 3))
     self.assertEqual(images.dtype, np.uint8)
-    np.testing.assert_array_equal(images, checks.check_images(SIZE))
+    np.testing.assert_array_equal(images, check_inputs.check_images(SIZE))
     self.assertGreater(images.std(), 30)
-    floats = checks.to_float_input(images)
+    floats = check_inputs.to_float_input(images)
     self.assertGreaterEqual(floats.min(), -1)
     self.assertLess(floats.max(), 1)
 
   def test_float_parity(self):
-    report = checks.check_float_parity(self.float_model, self.float_frozen,
-                                       SIZE)
-    self.assertEqual(report.top1_agreement, checks.NUM_INPUTS)
+    report = float_parity.check_float_parity(self.float_model,
+                                             self.float_frozen, SIZE)
+    self.assertEqual(report.top1_agreement, check_inputs.NUM_INPUTS)
     self.assertLess(report.max_abs_difference, 1e-5)
 
   def test_float_parity_fails_on_corrupted_tflite(self):
@@ -80,16 +83,16 @@ class ChecksTest(absltest.TestCase):
     with self.assertRaisesRegex(checks.CheckFailedError,
                                 'float .tflite disagrees with the frozen '
                                 'graph'):
-      checks.check_float_parity(bytes(corrupted), self.float_frozen, SIZE)
+      float_parity.check_float_parity(bytes(corrupted), self.float_frozen, SIZE)
 
   def test_float_parity_fails_on_another_models_tflite(self):
     with self.assertRaisesRegex(checks.CheckFailedError, 'disagrees'):
-      checks.check_float_parity(self.other_float_model, self.float_frozen,
-                                SIZE)
+      float_parity.check_float_parity(self.other_float_model, self.float_frozen,
+                                      SIZE)
 
   def test_uint8_parity(self):
-    report = checks.check_uint8_parity(self.quant_model, self.quant_frozen,
-                                       SIZE)
+    report = quant_parity.check_uint8_parity(self.quant_model,
+                                             self.quant_frozen, SIZE)
     # 27 convolutions, the pooling, the logits and the softmax.
     self.assertEqual(report.layers_checked, 30)
     self.assertLessEqual(report.max_layer_steps, 1)
@@ -103,7 +106,7 @@ class ChecksTest(absltest.TestCase):
                                 r'uint8 .tflite disagrees with the frozen '
                                 r'graph on check input 0: CONV_2D .* is \d+ '
                                 r'quantization steps off \(limit 2\)'):
-      checks.check_uint8_parity(bytes(corrupted), self.quant_frozen, SIZE)
+      quant_parity.check_uint8_parity(bytes(corrupted), self.quant_frozen, SIZE)
 
   def test_uint8_parity_fails_on_another_activation_range(self):
     # The graph's learned max of one layer doubled: the layer comparison,
@@ -116,7 +119,7 @@ class ChecksTest(absltest.TestCase):
     with self.assertRaisesRegex(checks.CheckFailedError,
                                 r'Conv2d_3_pointwise.* is quantized as real '
                                 r'= \(q - \d+\) \* .*range'):
-      checks.check_uint8_parity(self.quant_model, edited, SIZE)
+      quant_parity.check_uint8_parity(self.quant_model, edited, SIZE)
 
   def test_uint8_parity_fails_on_another_bias(self):
     beta = _node_named(self.quant_frozen, 'Conv2d_3_pointwise/BatchNorm/beta')
@@ -126,19 +129,19 @@ class ChecksTest(absltest.TestCase):
     with self.assertRaisesRegex(checks.CheckFailedError,
                                 r'bias .*Conv2d_3_pointwise.* bias steps from '
                                 r'the frozen graph'):
-      checks.check_uint8_parity(self.quant_model, edited, SIZE)
+      quant_parity.check_uint8_parity(self.quant_model, edited, SIZE)
 
   def test_uint8_parity_refuses_other_models(self):
     with self.assertRaisesRegex(checks.CheckFailedError,
                                 'takes float32 .* not uint8'):
-      checks.check_uint8_parity(self.float_model, self.quant_frozen, SIZE)
+      quant_parity.check_uint8_parity(self.float_model, self.quant_frozen, SIZE)
     other_stats = tflite.to_uint8_tflite(self.quant_frozen, mean=0.0,
                                          std=255.0)
     with self.assertRaisesRegex(checks.CheckFailedError,
                                 r'not \(q - 128\) / 128'):
-      checks.check_uint8_parity(other_stats, self.quant_frozen, SIZE)
+      quant_parity.check_uint8_parity(other_stats, self.quant_frozen, SIZE)
     with self.assertRaisesRegex(checks.CheckFailedError, 'does not load'):
-      checks.check_uint8_parity(b'not a model', self.quant_frozen, SIZE)
+      quant_parity.check_uint8_parity(b'not a model', self.quant_frozen, SIZE)
 
   def test_size_rule(self):
     self.assertAlmostEqual(checks.check_size(29, 100, 224), 0.29)

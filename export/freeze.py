@@ -9,9 +9,10 @@ of the published graphs (variants.INPUT_NODE, variants.OUTPUT_NODE).
 
 import tensorflow.compat.v1 as tf
 
-import atomic_file
-import cli
-import variants
+from core import atomic_file
+from core import session
+from core import variants
+from model import checkpoints
 
 DEFAULT_OUTPUTS = (variants.OUTPUT_NODE,)
 
@@ -49,34 +50,31 @@ def freeze_session(sess, output_names=DEFAULT_OUTPUTS):
       sess, graph_def, output_names)
 
 
-def freeze_graph(graph, checkpoint_path, output_names=DEFAULT_OUTPUTS):
-  """Restores `checkpoint_path` into `graph` and freezes it.
+def freeze_graph(graph, checkpoint, output_names=DEFAULT_OUTPUTS):
+  """Restores a checkpoint into `graph` and freezes it.
 
-  Every global variable of the graph must be in the checkpoint.
+  Args:
+    graph: the inference graph.
+    checkpoint: a model.checkpoints.Checkpoint (or a checkpoint prefix); it
+      must hold every global variable of the graph.
+    output_names: names of the output ops (or tensors).
 
   Raises:
-    ValueError: if an output is not in the graph or the checkpoint lacks
-      variables of the graph.
+    ValueError: if an output is not in the graph.
+    errors.BadInputError: the checkpoint lacks variables of the graph or
+      stores them with other shapes.
   """
+  if not isinstance(checkpoint, checkpoints.Checkpoint):
+    checkpoint = checkpoints.Checkpoint(checkpoint)
   output_names = _op_names(output_names)
   _check_outputs(graph, output_names)
   with graph.as_default():
-    in_checkpoint = {name for name, _ in
-                     tf.train.list_variables(checkpoint_path)}
-    missing = sorted(v.op.name for v in tf.global_variables()
-                     if v.op.name not in in_checkpoint)
-    if missing:
-      raise ValueError('checkpoint %s lacks %d variable(s) of the graph, '
-                       'e.g. %s' % (checkpoint_path, len(missing),
-                                    missing[0]))
-    saver = tf.train.Saver()
-    with tf.Session(graph=graph, config=cli.session_config(1)) as sess:
-      saver.restore(sess, checkpoint_path)
-      return freeze_session(sess, output_names)
+    saver = checkpoint.saver(tf.global_variables())
+  with tf.Session(graph=graph, config=session.session_config(1)) as sess:
+    saver.restore(sess, checkpoint.path)
+    return freeze_session(sess, output_names)
 
 
 def write_graph_def(graph_def, path):
   """Writes a binary GraphDef atomically (temporary file, then rename)."""
   atomic_file.write_bytes(path, graph_def.SerializeToString())
-
-

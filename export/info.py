@@ -6,7 +6,14 @@ fixed here; values never contain a newline.
 """
 
 import collections
+import time
 
+import numpy as np
+
+from core import variants
+from export import bundle
+from export import checks
+from export import litert
 from export import tflite
 from preprocessing import mobilenet_v1_preprocessing
 
@@ -85,3 +92,62 @@ def read_info(text):
         quantized=values[QUANTIZED].split()[0] == 'yes')
   except (KeyError, ValueError, IndexError) as e:
     raise ValueError('not a bundle info file (%s)' % e) from e
+
+
+def _tflite_io_text(model, quantize):
+  """(input line, output line) of the info file, read from the model."""
+  interpreter = checks.interpreter_for(model)
+  input_detail, output_detail = litert.single_io(interpreter)
+
+  def describe(detail):
+    text = '%s %s %s' % (detail['name'], [int(d) for d in detail['shape']
+                                         ], np.dtype(detail['dtype']).name)
+    if quantize:
+      scale, zero_point = detail['quantization']
+      text += ', scale %.8g, zero point %d' % (scale, zero_point)
+    return text
+
+  input_text = describe(input_detail)
+  if quantize:
+    input_text += ' (mean %g, std %g: real = (q - %g) / %g)' % (
+        tflite.INPUT_MEAN, tflite.INPUT_STD, tflite.INPUT_MEAN,
+        tflite.INPUT_STD)
+  return input_text, describe(output_detail)
+
+
+def info_text(name, depth_multiplier, image_size, quantize, num_classes,
+              global_step, checkpoint_path, model, macs, params, parity,
+              size_ratio):
+  """The info file's text for an exported bundle (see the module doc)."""
+  input_line, output_line = _tflite_io_text(model, quantize)
+  fields = [
+      (MODEL, name),
+      (DEPTH_MULTIPLIER, variants.format_depth_multiplier(depth_multiplier)),
+      (IMAGE_SIZE, image_size),
+      (NUM_CLASSES, num_classes),
+      (QUANTIZED, 'yes (8-bit fake quantization in the graphs; the '
+       '.tflite is fully quantized uint8)' if quantize else 'no (float32)'),
+      (INPUT, '%s [1, %d, %d, 3] float32' %
+       (variants.INPUT_NODE, image_size, image_size)),
+      (OUTPUT, '%s [1, %d] float32 (softmax probabilities)' %
+       (variants.OUTPUT_NODE, num_classes)),
+      (TFLITE_INPUT, input_line),
+      (TFLITE_OUTPUT, output_line),
+      (NORMALIZATION, normalization_text(quantize)),
+      (MILLION_MACS, '%.1f' % (macs / 1e6)),
+      (MILLION_PARAMETERS, '%.2f' % (params / 1e6)),
+      (MACS, macs),
+      (PARAMETERS, params),
+      (GLOBAL_STEP, global_step),
+      (CHECKPOINT, checkpoint_path),
+      (PARITY, checks.describe(parity)),
+  ]
+  if size_ratio is not None:
+    fields.append((SIZE_CHECK, 'uint8 .tflite is %.1f %% of the float '
+                   'one (limit %d %% at input size >= %d)' %
+                   (100 * size_ratio, round(100 * checks.MAX_UINT8_SIZE_RATIO),
+                    checks.SIZE_CHECK_MIN_IMAGE_SIZE)))
+  fields.append((EXPORTED_BY, 'export_bundle (bundle format %d), %s' %
+                 (bundle.FORMAT_VERSION,
+                  time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime()))))
+  return format_info(fields)

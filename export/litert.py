@@ -11,7 +11,7 @@ import os
 from ai_edge_litert import interpreter as _interpreter
 import numpy as np
 
-import cli
+from core import errors
 
 
 class LoadError(ValueError):
@@ -51,7 +51,7 @@ def load(model, num_threads=1, preserve_all_tensors=False,
     if allocate:
       interpreter.allocate_tensors()
   except (ValueError, RuntimeError) as e:
-    raise LoadError(cli.one_line(e)) from e
+    raise LoadError(errors.one_line(e)) from e
   return interpreter
 
 

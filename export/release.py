@@ -11,15 +11,9 @@
                            and top-5, when its global step is the exported
                            checkpoint's.
 
-Output, in OUT:
-  <model>.tgz             the bundles (export/bundle.py);
-  manifest.json           per bundle: name, sha256, archive and .tflite
-                          sizes, MACs, parameters, top-1/top-5, the
-                          checkpoint and its stamp; the variants without a
-                          checkpoint; the failures. Rewritten atomically
-                          after every finished bundle, so an interrupted
-                          release keeps what it finished;
-  models_table.md         the README's model table, from the manifest.
+Output, in OUT: the bundles (export/exporter.py), manifest.json and
+models_table.md (export/manifest.py). The manifest is rewritten after every
+finished bundle, so an interrupted release keeps what it finished.
 
 Up to date: a bundle is skipped when the manifest has an entry for it whose
 checkpoint stamp equals the checkpoint's now (its path, the sha256 of its
@@ -27,36 +21,35 @@ checkpoint stamp equals the checkpoint's now (its path, the sha256 of its
 OUT with the recorded sha256. Any other case (new checkpoint, retrained,
 archive missing or changed, older bundle format) rebuilds it.
 
-Bundles are exported in subprocesses (the export_bundle binary, one
-TensorFlow thread per pool each), as many at once as --jobs (default: the
-number of cores).
+Bundles are exported by the export library in worker processes (one
+TensorFlow thread per pool each, a fresh process per bundle), as many at
+once as --jobs (default: the number of cores).
 """
 
 import collections
 import concurrent.futures
 import glob
 import hashlib
-import json
+import multiprocessing
 import os
-import shutil
-import subprocess
-import tempfile
 import time
 
 from absl import logging
 
-import atomic_file
-import checkpoint_compat
-import cli
-import variants
+from core import errors
+from core import metrics
+from core import progress
+from core import variants
 from export import bundle
+from export import manifest
+from model import checkpoints
 
-MANIFEST_FILENAME = 'manifest.json'
-TABLE_FILENAME = 'models_table.md'
-MANIFEST_FORMAT = 1
 # Where mobilenet_v1_eval's metrics.json is looked for, in a training dir.
-METRICS_PATHS = (os.path.join('eval', 'metrics.json'), 'metrics.json')
-EXPORT_SCRIPT = 'tools/export_bundle.py'
+METRICS_PATHS = (os.path.join('eval', metrics.METRICS_FILENAME),
+                 metrics.METRICS_FILENAME)
+
+# How often the release wakes to say it is still exporting.
+_POLL_SECS = 5
 
 Job = collections.namedtuple('Job', ['variant', 'checkpoint', 'stamp'])
 ReleaseResult = collections.namedtuple('ReleaseResult', [
@@ -82,8 +75,7 @@ def find_checkpoints(root, names=None):
   for variant in variants.ALL_VARIANTS:
     if names and variant.name not in names:
       continue
-    path = checkpoint_compat.latest_checkpoint(os.path.join(root,
-                                                            variant.name))
+    path = checkpoints.latest_checkpoint(os.path.join(root, variant.name))
     if path:
       jobs.append(Job(variant, path, None))
     else:
@@ -93,159 +85,56 @@ def find_checkpoints(root, names=None):
 
 def read_metrics(train_dir, checkpoint_path):
   """{'top1', 'top5', 'num_examples', 'metrics'} or None (see module doc)."""
-  step = checkpoint_compat.checkpoint_global_step(checkpoint_path)
+  step = checkpoints.Checkpoint(checkpoint_path).global_step
   for relative in METRICS_PATHS:
     path = os.path.join(train_dir, relative)
     if not os.path.isfile(path):
       continue
     try:
-      with open(path, encoding='utf-8') as f:
-        metrics = json.load(f)
-      top1, top5 = float(metrics['accuracy']), float(metrics['recall_5'])
-    except (OSError, ValueError, KeyError, TypeError) as e:
+      record = metrics.read_metrics(path)
+      top1, top5 = float(record['accuracy']), float(record['recall_5'])
+    except (OSError, ValueError, TypeError) as e:
       logging.warning('%s is not a mobilenet_v1_eval metrics.json (%s): '
                       'not used', path, e)
       return None
-    evaluated = metrics.get('global_step')
-    same = (evaluated == step if evaluated is not None and step is not None
-            else os.path.basename(str(metrics.get('checkpoint'))) ==
-            os.path.basename(checkpoint_path))
+    evaluated = record.get('global_step')
+    if evaluated is not None and step is not None:
+      same = evaluated == step
+    else:
+      same = (os.path.basename(str(record.get('checkpoint'))) ==
+              os.path.basename(checkpoint_path))
     if not same:
       logging.warning('%s is for step %s, the exported checkpoint is step '
                       '%s: not used (evaluate the checkpoint again)', path,
                       evaluated, step)
       return None
-    return {'top1': top1, 'top5': top5,
-            'num_examples': metrics.get('num_examples'), 'metrics': path}
+    return {
+        'top1': top1,
+        'top5': top5,
+        'num_examples': record.get('num_examples'),
+        'metrics': path
+    }
   return None
 
 
-def load_manifest(output_dir):
-  path = os.path.join(output_dir, MANIFEST_FILENAME)
-  if not os.path.isfile(path):
-    return {}
-  try:
-    with open(path, encoding='utf-8') as f:
-      manifest = json.load(f)
-    if manifest.get('format') != MANIFEST_FORMAT:
-      raise ValueError('format %r' % manifest.get('format'))
-    return {entry['name']: entry for entry in manifest['bundles']}
-  except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
-    logging.warning('%s is unreadable (%s): every bundle is rebuilt', path, e)
-    return {}
-
-
-def archive_matches(output_dir, entry):
-  path = os.path.join(output_dir, entry.get('archive', ''))
-  return (bool(entry.get('archive')) and os.path.isfile(path) and
-          os.path.getsize(path) == entry.get('archive_bytes') and
-          bundle.sha256_of(path) == entry.get('sha256'))
-
-
-def is_up_to_date(output_dir, entry, stamp):
-  return bool(entry) and entry.get('stamp') == stamp and archive_matches(
-      output_dir, entry)
-
-
-def entry_from_result(result, stamp):
-  """A manifest entry from export_bundle's result JSON."""
-  return {
-      'name': result['name'],
-      'archive': os.path.basename(result['archive']),
-      'sha256': result['sha256'],
-      'archive_bytes': result['archive_bytes'],
-      'tflite_bytes': result['tflite_bytes'],
-      'num_classes': result['num_classes'],
-      'quantized': result['quantized'],
-      'macs': result['macs'],
-      'params': result['params'],
-      'million_macs': round(result['macs'] / 1e6, 1),
-      'million_params': round(result['params'] / 1e6, 2),
-      'global_step': result['global_step'],
-      'checkpoint': result['checkpoint'],
-      'parity': result['parity'],
-      'uint8_size_ratio': result['uint8_size_ratio'],
-      'stamp': stamp,
-  }
-
-
-def _percent(value):
-  return '%.1f' % (100 * value) if value is not None else '–'
-
-
-def models_table(entries):
-  """The README's model table (Markdown) for manifest entries."""
-  lines = [
-      '| Model | Million MACs | Million Parameters | Top-1 Accuracy | '
-      'Top-5 Accuracy | .tgz MB | .tflite MB |',
-      '|---|---:|---:|---:|---:|---:|---:|',
-  ]
-  for entry in entries:
-    lines.append('| [%s](%s) | %.1f | %.2f | %s | %s | %.1f | %.2f |' % (
-        entry['name'], entry['archive'], entry['macs'] / 1e6,
-        entry['params'] / 1e6, _percent(entry.get('top1')),
-        _percent(entry.get('top5')), entry['archive_bytes'] / 1e6,
-        entry['tflite_bytes'] / 1e6))
-  return '\n'.join(lines) + '\n'
-
-
-def _table_text(entries, missing):
-  text = ['MobileNet v1 bundles: MACs and parameters measured from the '
-          'graphs (tools/graph_stats); top-1 / top-5 from mobilenet_v1_eval\'s '
-          'metrics.json beside each checkpoint (– where there is none).', '',
-          models_table(entries)]
-  if missing:
-    text.append('\nNo checkpoint (not built): %s\n' % ', '.join(missing))
-  return '\n'.join(text)
-
-
-def write_outputs(output_dir, root, entries, missing, failed):
-  """manifest.json and models_table.md, each written atomically."""
-  manifest = {
-      'format': MANIFEST_FORMAT,
-      'checkpoints_root': os.path.abspath(root),
-      'updated': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
-      'bundles': entries,
-      'missing': missing,
-      'failed': failed,
-  }
-  manifest_path = os.path.join(output_dir, MANIFEST_FILENAME)
-  table_path = os.path.join(output_dir, TABLE_FILENAME)
-  atomic_file.write_json(manifest_path, manifest)
-  atomic_file.write_text(table_path, _table_text(entries, missing))
-  return manifest_path, table_path
-
-
-def export_command(job, output_dir, result_json):
+def export_job(job, output_dir):
+  """Exports one bundle (in a worker process): (result dict, None) or
+  (None, one-line error)."""
+  logging.set_verbosity(logging.WARNING)  # The release logs for its workers.
+  from export import exporter  # pylint: disable=g-import-not-at-top
   variant = job.variant
-  return cli.script_command(EXPORT_SCRIPT) + [
-      '--checkpoint=' + job.checkpoint,
-      '--depth_multiplier=%s' % variant.depth_multiplier,
-      '--image_size=%d' % variant.image_size,
-      '--quantize=%s' % variant.quantize,
-      '--output_dir=' + output_dir,
-      '--num_threads=1',
-      '--result_json=' + result_json]
-
-
-def _run_export(job, output_dir, scratch):
-  """Exports one bundle in a subprocess: (job, result dict or None, error)."""
-  result_json = os.path.join(scratch, job.variant.name + '.json')
-  start = time.time()
-  process = subprocess.run(export_command(job, output_dir, result_json),
-                           env=cli.script_env(), capture_output=True, text=True,
-                           check=False)
-  if process.returncode == 0 and os.path.isfile(result_json):
-    with open(result_json, encoding='utf-8') as f:
-      return job, json.load(f), None, time.time() - start
-  lines = [l for l in process.stderr.splitlines() if l.strip()]
-  errors = [l for l in lines if l.startswith('error: ')]
-  if errors:
-    error = errors[-1][len('error: '):]
-  else:
-    error = 'export_bundle exited with status %d: %s' % (
-        process.returncode, lines[-1][:300] if lines else 'no output')
-  return job, None, error, time.time() - start
+  try:
+    result = exporter.export_bundle(job.checkpoint, output_dir,
+                                    depth_multiplier=variant.depth_multiplier,
+                                    image_size=variant.image_size,
+                                    quantize=variant.quantize, num_threads=1)
+  except (errors.BadInputError, errors.JobFailedError) as e:
+    return None, errors.one_line(e)
+  except Exception as e:  # pylint: disable=broad-except
+    # A bug: the other bundles still get built; the error is reported.
+    logging.exception('exporting %s failed', variant.name)
+    return None, '%s: %s' % (type(e).__name__, errors.one_line(e)[:300])
+  return result._asdict(), None
 
 
 def release(root, output_dir, jobs=None, names=None, force=False):
@@ -263,36 +152,36 @@ def release(root, output_dir, jobs=None, names=None, force=False):
     the manifest and table paths).
 
   Raises:
-    cli.BadInputError: no root, or no checkpoint under it.
+    errors.BadInputError: no root, or no checkpoint under it.
   """
   root = os.path.abspath(root)
   output_dir = os.path.abspath(output_dir)
   if not os.path.isdir(root):
-    raise cli.BadInputError('--checkpoints_root does not exist: %s' % root)
+    raise errors.BadInputError('--checkpoints_root does not exist: %s' % root)
   if names:
     unknown = sorted(set(names) - {v.name for v in variants.ALL_VARIANTS})
     if unknown:
-      raise cli.BadInputError('not a published model name: %s' %
-                              ', '.join(unknown))
+      raise errors.BadInputError('not a published model name: %s' %
+                                 ', '.join(unknown))
   found, missing = find_checkpoints(root, names)
   if missing:
     logging.warning('no checkpoint for %d of %d models (not built): %s',
                     len(missing), len(found) + len(missing),
                     ', '.join(missing))
   if not found:
-    raise cli.BadInputError(
+    raise errors.BadInputError(
         'no checkpoint under --checkpoints_root %s (expected one training '
-        'directory per model, e.g. %s)' % (
-            root, os.path.join(root, variants.ALL_VARIANTS[0].name)))
+        'directory per model, e.g. %s)' %
+        (root, os.path.join(root, variants.ALL_VARIANTS[0].name)))
   os.makedirs(output_dir, exist_ok=True)
-  previous = load_manifest(output_dir)
+  previous = manifest.load_manifest(output_dir)
   entries = {}
   todo = []
   skipped = []
   for job in found:
     stamp = checkpoint_stamp(job.checkpoint)
     entry = previous.get(job.variant.name)
-    if not force and is_up_to_date(output_dir, entry, stamp):
+    if not force and manifest.is_up_to_date(output_dir, entry, stamp):
       entries[job.variant.name] = entry
       skipped.append(job.variant.name)
     else:
@@ -300,7 +189,7 @@ def release(root, output_dir, jobs=None, names=None, force=False):
   # Bundles built earlier whose checkpoint is gone stay listed while their
   # archive is there unchanged.
   for name, entry in previous.items():
-    if name in missing and archive_matches(output_dir, entry):
+    if name in missing and manifest.archive_matches(output_dir, entry):
       entries[name] = entry
   if skipped:
     logging.info('up to date, skipped: %s', ', '.join(skipped))
@@ -314,11 +203,11 @@ def release(root, output_dir, jobs=None, names=None, force=False):
     for name in sorted(entries, key=order.get):
       entry = dict(entries[name])
       # A bundle whose checkpoint is gone keeps the metrics recorded for it.
-      metrics = (all_metrics[name] if name in all_metrics
-                 else entry.get('metrics'))
-      entry['top1'] = metrics['top1'] if metrics else None
-      entry['top5'] = metrics['top5'] if metrics else None
-      entry['metrics'] = metrics
+      record = (all_metrics[name]
+                if name in all_metrics else entry.get('metrics'))
+      entry['top1'] = record['top1'] if record else None
+      entry['top5'] = record['top5'] if record else None
+      entry['metrics'] = record
       rows.append(entry)
     return rows
 
@@ -326,36 +215,49 @@ def release(root, output_dir, jobs=None, names=None, force=False):
   built = []
   jobs = jobs or os.cpu_count() or 1
   start = time.time()
-  paths = write_outputs(output_dir, root, finished_entries(), missing, failed)
+  paths = manifest.write_outputs(output_dir, root, finished_entries(), missing,
+                                 failed)
   if todo:
     logging.info('building %d bundle(s), %d at once', len(todo),
                  min(jobs, len(todo)))
-    scratch = tempfile.mkdtemp(prefix='release.')
-    try:
-      with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(_run_export, job, output_dir, scratch)
-                   for job in todo]
-        for done, future in enumerate(
-            concurrent.futures.as_completed(futures), 1):
-          job, result, error, seconds = future.result()
+    # Spawned, not forked: TensorFlow is not fork-safe. A fresh process per
+    # bundle keeps one export's graphs and memory from the next.
+    with concurrent.futures.ProcessPoolExecutor(
+        max_workers=min(jobs, len(todo)),
+        mp_context=multiprocessing.get_context('spawn'),
+        max_tasks_per_child=1) as pool:
+      futures = {pool.submit(export_job, job, output_dir): job for job in todo}
+      pending = set(futures)
+      cadence = progress.Cadence()
+      done = 0
+      while pending:
+        finished, pending = concurrent.futures.wait(
+            pending, timeout=_POLL_SECS,
+            return_when=concurrent.futures.FIRST_COMPLETED)
+        if not finished and cadence.due(done):
+          logging.info('%d/%d bundles done, %d exporting, %.0f s', done,
+                       len(todo), min(jobs, len(pending)),
+                       time.time() - start)
+        for future in finished:
+          done += 1
+          job = futures[future]
           name = job.variant.name
+          result, error = future.result()
           if result is None:
             failed.append({'name': name, 'error': error})
             logging.error('[%d/%d] %s failed: %s', done, len(todo), name,
                           error)
           else:
-            entries[name] = entry_from_result(result, job.stamp)
+            entries[name] = manifest.entry_from_result(result, job.stamp)
             built.append(name)
             elapsed = time.time() - start
-            logging.info('[%d/%d] %s built in %.0f s (%.1f MB); ETA %.0f s',
-                         done, len(todo), name, seconds,
-                         result['archive_bytes'] / 1e6,
-                         elapsed / done * (len(todo) - done))
+            logging.info(
+                '[%d/%d] %s built (%.1f MB); ETA %s', done, len(todo), name,
+                result['archive_bytes'] / 1e6,
+                progress.format_eta(elapsed / done * (len(todo) - done)))
           failed.sort(key=lambda f: order[f['name']])
-          paths = write_outputs(output_dir, root, finished_entries(), missing,
-                                failed)
-    finally:
-      shutil.rmtree(scratch, ignore_errors=True)
+          paths = manifest.write_outputs(output_dir, root, finished_entries(),
+                                         missing, failed)
   return ReleaseResult(
       built=sorted(built, key=order.get), skipped=skipped, missing=missing,
       failed=[(f['name'], f['error']) for f in failed], manifest=paths[0],

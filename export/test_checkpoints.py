@@ -15,9 +15,9 @@ from third_party import tf_slim_compat  # pylint: disable=unused-import
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-import cli
-import model_builder
+from core import session
 from export import litert
+from model import builder
 
 DEPTH_MULTIPLIER = 0.25
 IMAGE_SIZE = 32
@@ -41,9 +41,9 @@ def train(train_dir, steps, quantize=False, init_from=None, seed=0,
                             [BATCH_SIZE, IMAGE_SIZE, IMAGE_SIZE, 3])
     labels = tf.placeholder(tf.int64, [BATCH_SIZE])
     global_step = tf.train.get_or_create_global_step()
-    model = model_builder.build_training_model(
-        images, labels, num_classes, depth_multiplier, quantize=quantize,
-        quant_delay=0, batch_norm_decay=0.9)
+    model = builder.build_training_model(images, labels, num_classes,
+                                         depth_multiplier, quantize=quantize,
+                                         quant_delay=0, batch_norm_decay=0.9)
     update_ops = tf.get_collection(tf.GraphKeys.UPDATE_OPS)
     with tf.control_dependencies(update_ops):
       train_op = tf.train.GradientDescentOptimizer(0.01).minimize(
@@ -55,7 +55,7 @@ def train(train_dir, steps, quantize=False, init_from=None, seed=0,
                                  if v.op.name in stored and
                                  (restore_step or v is not global_step)])
     saver = tf.train.Saver()
-    with tf.Session(graph=graph, config=cli.session_config(1)) as sess:
+    with tf.Session(graph=graph, config=session.session_config(1)) as sess:
       sess.run(tf.global_variables_initializer())
       if restorer:
         restorer.restore(sess, init_from)

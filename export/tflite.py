@@ -13,7 +13,7 @@ tensor is refused, naming the tensors that lack a range.
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-import variants
+from core import variants
 from export import litert
 
 # uint8 input q means (q - 128) / 128: [-1, 0.992], MobileNet's input range.

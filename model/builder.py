@@ -14,8 +14,8 @@ from third_party import tf_slim_compat  # pylint: disable=unused-import
 import tensorflow.compat.v1 as tf
 import tf_slim as slim
 
+from core import variants
 import mobilenet_v1
-import variants
 
 
 def build_classifier(images, num_classes, depth_multiplier, is_training,

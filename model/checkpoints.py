@@ -1,17 +1,22 @@
-"""Finding checkpoints, and checking that one fits the graph it is loaded into.
+"""Finding checkpoints, reading them once, and checking they fit a graph.
 
-Training resumes from the newest checkpoint of its directory; fine-tuning and
-eval load a checkpoint a user named. A checkpoint that does not fit (another
-depth multiplier or class count, not a MobileNet, a float checkpoint given to
-a quantized eval) is reported up front in one line naming the first variable
-that is missing or has another shape, instead of a long restore error.
+Training resumes from the newest checkpoint of its directory; fine-tuning,
+eval and export load a checkpoint a user named. Each job opens a checkpoint
+once (`Checkpoint`) and asks it everything: which variables it holds and
+their shapes, its global step, values. A checkpoint that does not fit the
+graph (another depth multiplier or class count, not a MobileNet, a float
+checkpoint for a quantized eval) is reported up front in one line naming the
+first variable that is missing or has another shape, instead of a long
+restore error.
 """
 
 import os
 
 import tensorflow.compat.v1 as tf
 
-import cli
+from core import errors
+
+GLOBAL_STEP = 'global_step'
 
 
 def latest_checkpoint(checkpoint_dir):
@@ -36,45 +41,24 @@ def resolve_checkpoint(path, flag_name):
   """A directory (its newest checkpoint) or a checkpoint prefix -> prefix.
 
   Raises:
-    cli.BadInputError: nothing there, or no checkpoint in it.
+    errors.BadInputError: nothing there, or no checkpoint in it.
   """
   if not path:
-    raise cli.BadInputError('--%s is required' % flag_name)
+    raise errors.BadInputError('--%s is required' % flag_name)
   if tf.gfile.IsDirectory(path):
     found = latest_checkpoint(path)
     if not found:
-      raise cli.BadInputError('--%s: no checkpoint in %s' % (flag_name, path))
+      raise errors.BadInputError('--%s: no checkpoint in %s' %
+                                 (flag_name, path))
     return found
   if _is_checkpoint_prefix(path):
     return path
   if path.endswith('.index') and _is_checkpoint_prefix(path[:-6]):
     return path[:-6]
   if not tf.gfile.Exists(path) and not tf.gfile.Glob(path + '*'):
-    raise cli.BadInputError('--%s does not exist: %s' % (flag_name, path))
-  raise cli.BadInputError('--%s is not a checkpoint (no %s.index): %s' % (
-      flag_name, os.path.basename(path), path))
-
-
-def checkpoint_shapes(checkpoint_path, flag_name='checkpoint'):
-  """{variable name: shape list} stored in a checkpoint."""
-  try:
-    return {name: list(shape)
-            for name, shape in tf.train.list_variables(checkpoint_path)}
-  except (tf.errors.OpError, ValueError) as e:
-    raise cli.BadInputError('--%s cannot be read: %s: %s' % (
-        flag_name, checkpoint_path, cli.one_line(e)[:200]))
-
-
-def checkpoint_global_step(checkpoint_path):
-  """The global step saved in a checkpoint (None if it has none)."""
-  try:
-    reader = tf.train.load_checkpoint(checkpoint_path)
-    if reader.has_tensor('global_step'):
-      return int(reader.get_tensor('global_step'))
-  except (tf.errors.OpError, ValueError):
-    pass
-  suffix = checkpoint_path.rpartition('-')[2]
-  return int(suffix) if suffix.isdigit() else None
+    raise errors.BadInputError('--%s does not exist: %s' % (flag_name, path))
+  raise errors.BadInputError('--%s is not a checkpoint (no %s.index): %s' %
+                             (flag_name, os.path.basename(path), path))
 
 
 def variable_name(variable):
@@ -82,40 +66,105 @@ def variable_name(variable):
   return variable.op.name
 
 
-def plan_restore(checkpoint_path, variables, optional=(), flag_name='checkpoint',
-                 hint=''):
-  """The variables of `variables` to load from `checkpoint_path`.
+class Checkpoint(object):
+  """One checkpoint prefix, its index read once.
 
-  Every variable must be in the checkpoint with its shape, except those in
-  `optional` (e.g. quantization ranges missing from a float checkpoint),
-  which are loaded when present and left to their initializer otherwise.
-
-  Returns:
-    {checkpoint name: variable}, for tf.train.Saver(var_list=...).
-
-  Raises:
-    cli.BadInputError: a required variable is missing or a shape differs.
+  Attributes:
+    path: the checkpoint prefix (e.g. .../model.ckpt-1500).
+    flag_name: the flag that named it, for error messages.
   """
-  stored = checkpoint_shapes(checkpoint_path, flag_name)
-  optional_names = {variable_name(v) for v in optional}
-  to_restore = {}
-  missing = []
-  for variable in variables:
-    name = variable_name(variable)
-    shape = variable.shape.as_list()
-    if name not in stored:
-      if name not in optional_names:
-        missing.append(name)
-      continue
-    if stored[name] != shape:
-      raise cli.BadInputError(
-          '--%s does not fit the model: %s has shape %s in %s but %s in the '
-          'model%s' % (flag_name, name, stored[name], checkpoint_path, shape,
-                       hint))
-    to_restore[name] = variable
-  if missing:
-    raise cli.BadInputError(
-        '--%s does not fit the model: %d model variables are missing from '
-        '%s, e.g. %s%s' % (flag_name, len(missing), checkpoint_path,
-                           missing[0], hint))
-  return to_restore
+
+  def __init__(self, path, flag_name='checkpoint'):
+    self.path = path
+    self.flag_name = flag_name
+    self._reader = None
+    self._shapes = None
+
+  @classmethod
+  def resolve(cls, path, flag_name):
+    """The Checkpoint a flag names (a directory means its newest one)."""
+    return cls(resolve_checkpoint(path, flag_name), flag_name)
+
+  def _fail(self, error):
+    return errors.BadInputError(
+        '--%s cannot be read: %s: %s' %
+        (self.flag_name, self.path, errors.one_line(error)[:200]))
+
+  @property
+  def reader(self):
+    if self._reader is None:
+      try:
+        self._reader = tf.train.load_checkpoint(self.path)
+      except (tf.errors.OpError, ValueError) as e:
+        raise self._fail(e) from e
+    return self._reader
+
+  @property
+  def shapes(self):
+    """{variable name: shape list} stored in the checkpoint."""
+    if self._shapes is None:
+      self._shapes = {
+          name: list(shape)
+          for name, shape in self.reader.get_variable_to_shape_map().items()
+      }
+    return self._shapes
+
+  def has(self, name):
+    return name in self.shapes
+
+  def value(self, name):
+    """The stored value of variable `name` (a numpy array)."""
+    try:
+      return self.reader.get_tensor(name)
+    except (tf.errors.OpError, ValueError) as e:
+      raise self._fail(e) from e
+
+  @property
+  def global_step(self):
+    """The global step saved in the checkpoint (None if it has none)."""
+    if self.has(GLOBAL_STEP):
+      return int(self.value(GLOBAL_STEP))
+    suffix = self.path.rpartition('-')[2]
+    return int(suffix) if suffix.isdigit() else None
+
+  def plan_restore(self, variables, optional=(), hint=''):
+    """The variables of `variables` to load from this checkpoint.
+
+    Every variable must be stored with its shape, except those in
+    `optional` (e.g. quantization ranges missing from a float checkpoint),
+    which are loaded when present and left to their initializer otherwise.
+
+    Returns:
+      {checkpoint name: variable}, for tf.train.Saver(var_list=...).
+
+    Raises:
+      errors.BadInputError: a required variable is missing or a shape
+        differs.
+    """
+    stored = self.shapes
+    optional_names = {variable_name(v) for v in optional}
+    to_restore = {}
+    missing = []
+    for variable in variables:
+      name = variable_name(variable)
+      shape = variable.shape.as_list()
+      if name not in stored:
+        if name not in optional_names:
+          missing.append(name)
+        continue
+      if stored[name] != shape:
+        raise errors.BadInputError(
+            '--%s does not fit the model: %s has shape %s in %s but %s in '
+            'the model%s' %
+            (self.flag_name, name, stored[name], self.path, shape, hint))
+      to_restore[name] = variable
+    if missing:
+      raise errors.BadInputError(
+          '--%s does not fit the model: %d model variables are missing from '
+          '%s, e.g. %s%s' %
+          (self.flag_name, len(missing), self.path, missing[0], hint))
+    return to_restore
+
+  def saver(self, variables, optional=(), hint=''):
+    """A tf.train.Saver restoring `variables` from here (plan_restore)."""
+    return tf.train.Saver(var_list=self.plan_restore(variables, optional, hint))

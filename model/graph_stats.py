@@ -13,8 +13,8 @@ from third_party import tf_slim_compat  # pylint: disable=unused-import
 import numpy as np
 import tf_slim as slim
 
-import model_builder
-import variants
+from core import variants
+from model import builder
 
 ModelStats = collections.namedtuple('ModelStats', ['macs', 'params'])
 
@@ -63,6 +63,6 @@ def measure(depth_multiplier, image_size,
   The _quant models have the same MACs and parameters (their range variables
   are not model variables).
   """
-  graph = model_builder.build_inference_graph(
-      depth_multiplier, image_size, num_classes, quantize=False)
+  graph = builder.build_inference_graph(depth_multiplier, image_size,
+                                        num_classes, quantize=False)
   return ModelStats(macs=graph_macs(graph), params=graph_params(graph))

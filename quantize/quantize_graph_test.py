@@ -8,10 +8,10 @@ import numpy as np
 import tensorflow.compat.v1 as tf
 import tf_slim as slim
 
-import model_builder
+from core import variants
+from model import builder
 import quantize
 from quantize import test_util
-import variants
 
 _FAKE_QUANT = 'FakeQuantWithMinMaxVars'
 
@@ -39,8 +39,8 @@ def _training_graph(quant_delay=0, freeze_bn_delay=None,
   graph = tf.Graph()
   with graph.as_default():
     images = tf.placeholder(tf.float32, [2, 32, 32, 3])
-    logits, _ = model_builder.build_classifier(
-        images, test_util.NUM_CLASSES, depth_multiplier, is_training=True)
+    logits, _ = builder.build_classifier(images, test_util.NUM_CLASSES,
+                                         depth_multiplier, is_training=True)
     test_util.add_loss(logits, tf.zeros([2], tf.int64))
     quantize.create_training_graph(quant_delay=quant_delay,
                                    freeze_bn_delay=freeze_bn_delay)
@@ -48,8 +48,8 @@ def _training_graph(quant_delay=0, freeze_bn_delay=None,
 
 
 def _eval_graph(depth_multiplier=test_util.DEPTH_MULTIPLIER, quant=True):
-  return model_builder.build_inference_graph(
-      depth_multiplier, test_util.IMAGE_SIZE, test_util.NUM_CLASSES, quant)
+  return builder.build_inference_graph(depth_multiplier, test_util.IMAGE_SIZE,
+                                       test_util.NUM_CLASSES, quant)
 
 
 def _ops_reaching(tensor):
@@ -181,8 +181,9 @@ class MobilenetQuantizersTest(parameterized.TestCase):
   def test_every_depth_multiplier_rewrites(self):
     for depth_multiplier in variants.DEPTH_MULTIPLIERS:
       for quant in (False, True):
-        graph = model_builder.build_inference_graph(
-            depth_multiplier, 128, variants.IMAGENET_NUM_CLASSES, quant)
+        graph = builder.build_inference_graph(depth_multiplier, 128,
+                                              variants.IMAGENET_NUM_CLASSES,
+                                              quant)
         self.assertLen(_fake_quant_ops(graph), 56 if quant else 0)
       self._check_every_layer_quantized(
           _training_graph(quant_delay=10, freeze_bn_delay=20,
@@ -213,9 +214,9 @@ class BadUsageTest(absltest.TestCase):
     graph = tf.Graph()
     with graph.as_default():
       images = tf.placeholder(tf.float32, [2, 32, 32, 3])
-      logits, _ = model_builder.build_classifier(
-          images, test_util.NUM_CLASSES, test_util.DEPTH_MULTIPLIER,
-          is_training=True)
+      logits, _ = builder.build_classifier(images, test_util.NUM_CLASSES,
+                                           test_util.DEPTH_MULTIPLIER,
+                                           is_training=True)
       loss = test_util.add_loss(logits, tf.zeros([2], tf.int64))
       tf.gradients(loss, tf.trainable_variables())
       with self.assertRaisesRegex(ValueError, 'before creating the optimizer'):
@@ -225,7 +226,7 @@ class BadUsageTest(absltest.TestCase):
     graph = tf.Graph()
     with graph.as_default():
       images = tf.placeholder(tf.float32, [2, 32, 32, 3])
-      model_builder.build_classifier(images, 10, 0.25, is_training=True)
+      builder.build_classifier(images, 10, 0.25, is_training=True)
       with self.assertRaisesRegex(ValueError, 'is_training=False'):
         quantize.create_eval_graph()
 

@@ -11,8 +11,8 @@ from third_party import tf_slim_compat  # pylint: disable=unused-import
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-import cli
-import model_builder
+from core import session as session_lib
+from model import builder
 
 DEPTH_MULTIPLIER = 0.25
 IMAGE_SIZE = 32
@@ -21,7 +21,7 @@ BATCH_SIZE = 8
 
 
 def session(graph):
-  return tf.Session(graph=graph, config=cli.session_config(1))
+  return tf.Session(graph=graph, config=session_lib.session_config(1))
 
 
 def random_images(seed, batch_size=BATCH_SIZE, image_size=IMAGE_SIZE):
@@ -42,9 +42,10 @@ def build_model(images, is_training, batch_norm_decay=None,
   A small batch_norm_decay makes the moving statistics follow the data
   within a few steps, so folding tests see non-trivial moving averages.
   """
-  return model_builder.build_classifier(
-      images, NUM_CLASSES, DEPTH_MULTIPLIER, is_training=is_training,
-      dropout_keep_prob=dropout_keep_prob, batch_norm_decay=batch_norm_decay)
+  return builder.build_classifier(images, NUM_CLASSES, DEPTH_MULTIPLIER,
+                                  is_training=is_training,
+                                  dropout_keep_prob=dropout_keep_prob,
+                                  batch_norm_decay=batch_norm_decay)
 
 
 def add_loss(logits, labels):

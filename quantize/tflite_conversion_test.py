@@ -18,12 +18,12 @@ import numpy as np
 import tensorflow.compat.v1 as tf
 import tf_slim as slim
 
+from core import variants
 from export import freeze
 from export import tflite
-import model_builder
+from model import builder
 import quantize
 from quantize import test_util
-import variants
 
 _STEPS = 500
 _FREEZE_BN_DELAY = 250
@@ -83,9 +83,10 @@ class QuantizedConversionTest(absltest.TestCase):
   def setUpClass(cls):
     super().setUpClass()
     cls.checkpoint = _train_quantized(absltest.get_default_test_tmpdir())
-    cls.graph = model_builder.build_inference_graph(
-        test_util.DEPTH_MULTIPLIER, test_util.IMAGE_SIZE,
-        test_util.NUM_CLASSES, quantize=True)
+    cls.graph = builder.build_inference_graph(test_util.DEPTH_MULTIPLIER,
+                                              test_util.IMAGE_SIZE,
+                                              test_util.NUM_CLASSES,
+                                              quantize=True)
     cls.frozen = freeze.freeze_graph(cls.graph, cls.checkpoint)
     cls.model = tflite.to_uint8_tflite(cls.frozen)
     # Held-out images, as uint8 and as the float values they stand for.
@@ -135,9 +136,9 @@ class QuantizedConversionTest(absltest.TestCase):
     self.assertGreaterEqual(np.mean(expected.argmax(1) == self.labels), 0.8)
 
   def test_float_model_converts_and_agrees(self):
-    graph = model_builder.build_inference_graph(
-        test_util.DEPTH_MULTIPLIER, test_util.IMAGE_SIZE,
-        test_util.NUM_CLASSES, quantize=False)
+    graph = builder.build_inference_graph(test_util.DEPTH_MULTIPLIER,
+                                          test_util.IMAGE_SIZE,
+                                          test_util.NUM_CLASSES, quantize=False)
     frozen = freeze.freeze_graph(graph, self.checkpoint)
     interpreter = _interpreter(tflite.to_float_tflite(frozen))
     self.assertEqual(interpreter.get_input_details()[0]['dtype'], np.float32)
@@ -151,9 +152,9 @@ class QuantizedConversionTest(absltest.TestCase):
 
   def test_graph_without_ranges_does_not_convert(self):
     # The same graph without the rewrite: no ranges, so no uint8 model.
-    graph = model_builder.build_inference_graph(
-        test_util.DEPTH_MULTIPLIER, test_util.IMAGE_SIZE,
-        test_util.NUM_CLASSES, quantize=False)
+    graph = builder.build_inference_graph(test_util.DEPTH_MULTIPLIER,
+                                          test_util.IMAGE_SIZE,
+                                          test_util.NUM_CLASSES, quantize=False)
     frozen = freeze.freeze_graph(graph, self.checkpoint)
     with self.assertRaisesRegex(ValueError, 'no learned range'):
       tflite.to_uint8_tflite(frozen)

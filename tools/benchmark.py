@@ -21,15 +21,18 @@ import sys
 from absl import flags
 from absl import logging
 
-import atomic_file
-import cli
+from core import app
+from core import atomic_file
+from core import errors
+from core import flag_checks
+from core import model_flags
+from core import paths
 
 FLAGS = flags.FLAGS
 
 flags.DEFINE_string('out', None, 'Write the figures as JSON here (relative '
                     'to where bazel run was started).')
-flags.DEFINE_float('depth_multiplier', 1.0, 'Depth multiplier (Keras alpha).')
-flags.DEFINE_integer('image_size', 224, 'Input resolution.')
+model_flags.define_model_flags(quantize=False, num_classes=False)
 flags.DEFINE_integer('batch_size', 32, 'Training and eval batch size.')
 flags.DEFINE_integer('warmup_steps', 3, 'Untimed steps before timing each '
                      'training, eval and input measurement.')
@@ -48,39 +51,28 @@ flags.DEFINE_integer('tflite_invokes', 50, 'Timed TFLite invokes (the '
                      'median is reported).')
 flags.DEFINE_integer('calibration_images', 8, 'Representative images for '
                      'Keras\'s int8 post-training quantization.')
-flags.DEFINE_integer('num_threads', 0, 'TensorFlow threads per pool for both '
-                     'models (0: TensorFlow decides, i.e. all cores).')
+model_flags.define_num_threads()  # For both models alike.
 
 
 def _positive(name, allow_zero=False):
-  cli.check_positive(name, getattr(FLAGS, name), allow_zero=allow_zero)
+  flag_checks.check_positive(name, getattr(FLAGS, name), allow_zero=allow_zero)
 
 
 def settings_from_flags():
-  """suite.Settings from the flags; cli.BadInputError for bad values."""
+  """suite.Settings from the flags; errors.BadInputError for bad values."""
   from tools.bench import suite  # pylint: disable=g-import-not-at-top
-  cli.check_model_flags(FLAGS.depth_multiplier, FLAGS.image_size,
-                        FLAGS.batch_size)
+  flag_checks.check_model_flags(FLAGS.depth_multiplier, FLAGS.image_size,
+                                FLAGS.batch_size)
   for name in ('train_steps', 'quant_train_steps', 'rounds', 'eval_steps',
                'input_batches', 'calibration_images', 'jpeg_images'):
     _positive(name)
   for name in ('warmup_steps', 'tflite_warmup', 'num_threads'):
     _positive(name, allow_zero=True)
   if FLAGS.tflite_invokes < 50:
-    raise cli.BadInputError('--tflite_invokes must be >= 50 (the median of '
-                            'at least 50 invokes), got %d' %
-                            FLAGS.tflite_invokes)
-  return suite.Settings(
-      depth_multiplier=FLAGS.depth_multiplier, image_size=FLAGS.image_size,
-      batch_size=FLAGS.batch_size, warmup_steps=FLAGS.warmup_steps,
-      train_steps=FLAGS.train_steps,
-      quant_train_steps=FLAGS.quant_train_steps, rounds=FLAGS.rounds,
-      eval_steps=FLAGS.eval_steps, input_batches=FLAGS.input_batches,
-      jpeg_images=FLAGS.jpeg_images,
-      tflite_warmup=FLAGS.tflite_warmup,
-      tflite_invokes=FLAGS.tflite_invokes,
-      calibration_images=FLAGS.calibration_images,
-      num_threads=FLAGS.num_threads)
+    raise errors.BadInputError('--tflite_invokes must be >= 50 (the median of '
+                               'at least 50 invokes), got %d' %
+                               FLAGS.tflite_invokes)
+  return model_flags.config_from_flags(suite.Settings)
 
 
 def configure_threads(num_threads):
@@ -95,11 +87,11 @@ def configure_threads(num_threads):
 
 
 def main(argv):
-  del argv  # cli.run refuses positional arguments.
+  del argv  # app.run refuses positional arguments.
   settings = settings_from_flags()
-  out = cli.user_path(FLAGS.out) if FLAGS.out else None
+  out = paths.user_path(FLAGS.out) if FLAGS.out else None
   if out and os.path.isdir(out):
-    raise cli.BadInputError('--out is a directory: %s' % out)
+    raise errors.BadInputError('--out is a directory: %s' % out)
   configure_threads(settings.num_threads)
   # Imported after the thread settings: importing TensorFlow models starts
   # nothing, but keep every TensorFlow use after configure_threads.
@@ -115,4 +107,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  cli.run(main)
+  app.run(main)

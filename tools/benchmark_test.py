@@ -9,12 +9,15 @@ import json
 
 from absl.testing import absltest
 
-import train_test_util as util
+from training import test_util as util
 
 util.use_test_data_cache()
 
-from tools.bench import suite  # pylint: disable=g-import-not-at-top,g-bad-import-order
-from tools.bench import timing  # pylint: disable=g-import-not-at-top,g-bad-import-order
+# pylint: disable=g-import-not-at-top,g-bad-import-order
+from tools.bench import suite
+from tools.bench import timing
+# pylint: enable=g-import-not-at-top,g-bad-import-order
+
 
 TINY = suite.Settings(depth_multiplier=0.25, image_size=32, batch_size=4,
                       warmup_steps=1, train_steps=2, quant_train_steps=2,

@@ -27,21 +27,24 @@ import time
 from absl import flags
 from absl import logging
 
-import atomic_file
-import cli
-import eval_lib
-import train_lib
+from core import app
+from core import atomic_file
+from core import flag_checks
+from core import model_flags
+from core import paths
+from training import evaluator
+from training import trainer
 
 FLAGS = flags.FLAGS
 
+model_flags.define_model_flags(depth_multiplier=0.5, image_size=32,
+                               quantize=False, num_classes=False)
+model_flags.define_num_threads()
 flags.DEFINE_string('output_dir', None, 'Where the runs go; default: '
                     'runs/demo in the workspace (or the current directory '
                     'outside bazel run).')
 flags.DEFINE_bool('fresh', False, 'Delete --output_dir first instead of '
                   'resuming.')
-flags.DEFINE_float('depth_multiplier', 0.5, 'Depth multiplier of the model.')
-flags.DEFINE_integer('image_size', 32, 'Input resolution (the digits are '
-                     'stored at 32x32).')
 flags.DEFINE_integer('batch_size', 32, 'Training batch size.')
 flags.DEFINE_integer('float_steps', 1500, 'Float training steps.')
 flags.DEFINE_integer('quant_steps', 300, 'Quantized fine-tuning steps.')
@@ -52,50 +55,37 @@ flags.DEFINE_float('quant_learning_rate', None, 'Fine-tuning learning rate; '
 flags.DEFINE_float('batch_norm_decay', 0.99, 'Batch-norm moving-average '
                    'decay; the original 0.9997 needs far longer runs.')
 flags.DEFINE_integer('log_every_n_steps', 100, 'Steps per progress line.')
-flags.DEFINE_integer('num_threads', 0, 'TensorFlow threads per pool (0: '
-                     'TensorFlow decides).')
 flags.DEFINE_integer('shuffle_seed', 0, 'Seed of the training data order.')
 
 
-def default_output_dir():
-  return os.path.join(cli.workspace_dir(), 'runs', 'demo')
-
-
-def _train_config(checkpoint_dir, number_of_steps, **kwargs):
-  return train_lib.TrainConfig(
-      checkpoint_dir=checkpoint_dir,
-      number_of_steps=number_of_steps,
-      batch_size=FLAGS.batch_size,
-      image_size=FLAGS.image_size,
-      depth_multiplier=FLAGS.depth_multiplier,
-      batch_norm_decay=FLAGS.batch_norm_decay,
-      log_every_n_steps=FLAGS.log_every_n_steps,
-      save_summaries_secs=30,
-      save_interval_secs=60,
-      shuffle_seed=FLAGS.shuffle_seed,
-      num_threads=FLAGS.num_threads,
-      **kwargs)
+def _train_config(checkpoint_dir, number_of_steps, **overrides):
+  return model_flags.config_from_flags(trainer.TrainConfig,
+                                       checkpoint_dir=checkpoint_dir,
+                                       number_of_steps=number_of_steps,
+                                       save_summaries_secs=30,
+                                       save_interval_secs=60, **overrides)
 
 
 def _evaluate(checkpoint_dir, eval_dir, quantize):
-  return eval_lib.evaluate(eval_lib.EvalConfig(
-      checkpoint_dir=checkpoint_dir, eval_dir=eval_dir,
-      image_size=FLAGS.image_size, depth_multiplier=FLAGS.depth_multiplier,
-      quantize=quantize, num_threads=FLAGS.num_threads))
+  return evaluator.evaluate(
+      model_flags.config_from_flags(evaluator.EvalConfig,
+                                    checkpoint_dir=checkpoint_dir,
+                                    eval_dir=eval_dir, quantize=quantize,
+                                    batch_size=evaluator.DEFAULT_BATCH_SIZE))
 
 
 def export_models(output_dir, runs):
   """Writes one published bundle per trained model into output_dir/bundles.
 
   `runs` maps 'float' / 'quant' to (checkpoint path, quantize flag). Returns
-  {kind: path of its .tgz} (export/bundle.py: the .tflite is checked
+  {kind: path of its .tgz} (export/exporter.py: the .tflite is checked
   against the frozen graph before the archive is written).
   """
-  from export import bundle  # pylint: disable=g-import-not-at-top
+  from export import exporter  # pylint: disable=g-import-not-at-top
   bundles = {}
   for kind, (checkpoint, quantize) in sorted(runs.items()):
-    result = bundle.export_bundle(
-        checkpoint, os.path.join(output_dir, 'bundles'),
+    result = exporter.export_bundle(
+        checkpoint, os.path.join(output_dir, paths.DEMO_BUNDLES_DIRNAME),
         depth_multiplier=FLAGS.depth_multiplier, image_size=FLAGS.image_size,
         quantize=quantize, num_threads=FLAGS.num_threads)
     bundles[kind] = result.archive
@@ -117,10 +107,10 @@ def _print_table(rows, bundles):
 
 
 def main(argv):
-  del argv  # cli.run refuses positional arguments.
-  cli.check_model_flags(FLAGS.depth_multiplier, FLAGS.image_size,
-                        FLAGS.batch_size)
-  output_dir = cli.user_path(FLAGS.output_dir) or default_output_dir()
+  del argv  # app.run refuses positional arguments.
+  flag_checks.check_model_flags(FLAGS.depth_multiplier, FLAGS.image_size,
+                                FLAGS.batch_size)
+  output_dir = paths.user_path(FLAGS.output_dir) or paths.demo_dir()
   if FLAGS.fresh and os.path.isdir(output_dir):
     logging.info('--fresh: removing %s', output_dir)
     shutil.rmtree(output_dir)
@@ -130,15 +120,14 @@ def main(argv):
   start = time.time()
 
   logging.info('1/4 float training -> %s/train', float_dir)
-  float_train = train_lib.train(_train_config(
-      os.path.join(float_dir, 'train'), FLAGS.float_steps,
-      learning_rate=FLAGS.learning_rate))
+  float_train = trainer.train(
+      _train_config(os.path.join(float_dir, 'train'), FLAGS.float_steps))
   logging.info('2/4 quantized fine-tuning from %s -> %s/train',
                float_train.checkpoint, quant_dir)
-  quant_train = train_lib.train(_train_config(
-      os.path.join(quant_dir, 'train'), FLAGS.quant_steps, quantize=True,
-      fine_tune_checkpoint=float_train.checkpoint,
-      learning_rate=FLAGS.quant_learning_rate))
+  quant_train = trainer.train(
+      _train_config(os.path.join(quant_dir, 'train'), FLAGS.quant_steps,
+                    quantize=True, fine_tune_checkpoint=float_train.checkpoint,
+                    learning_rate=FLAGS.quant_learning_rate))
   logging.info('3/4 evaluation')
   float_eval = _evaluate(float_train.checkpoint,
                          os.path.join(float_dir, 'eval'), quantize=False)
@@ -158,11 +147,14 @@ def main(argv):
       'bundles': bundles,
       'seconds': round(time.time() - start, 1),
   }
-  atomic_file.write_json(os.path.join(output_dir, 'summary.json'), summary)
+  atomic_file.write_json(os.path.join(output_dir, paths.DEMO_SUMMARY_FILENAME),
+                         summary)
   _print_table([('float', float_eval), ('quantized', quant_eval)], bundles)
   print('runs, TensorBoard logs and summary.json in %s (%.0f s)' % (
       output_dir, time.time() - start))
 
 
 if __name__ == '__main__':
-  cli.run(main)
+  app.run(
+      main, interrupted_message='interrupted (run the same command to '
+      'resume; --fresh starts over)')

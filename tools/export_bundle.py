@@ -14,51 +14,48 @@ against the frozen graph (export/checks.py). Nothing is written to
 
 from absl import flags
 
-import atomic_file
-import cli
-from export import bundle
+from core import app
+from core import atomic_file
+from core import flag_checks
+from core import model_flags
+from core import paths
+from export import exporter
 
 FLAGS = flags.FLAGS
 
+model_flags.define_model_flags(num_classes=False)
+model_flags.define_num_threads()
 flags.DEFINE_string('checkpoint', '', 'A checkpoint path, or a training '
                     'directory (its newest checkpoint).')
-flags.DEFINE_float('depth_multiplier', 1.0, 'Depth multiplier the checkpoint '
-                   'was trained with.')
-flags.DEFINE_integer('image_size', 224, 'Input resolution of the exported '
-                     'graphs (e.g. 224; any size >= 32).')
-flags.DEFINE_bool('quantize', False, 'Export a quantized (_quant) model: '
-                  'needs a checkpoint trained with --quantize; the .tflite is '
-                  'fully quantized uint8.')
 flags.DEFINE_integer('num_classes', None, 'Classes of the classifier; '
                      'default: read from the checkpoint (an error if given '
                      'and different).')
 flags.DEFINE_string('output_dir', '', 'Directory for <model>.tgz.')
-flags.DEFINE_integer('num_threads', 0, 'TensorFlow threads per pool (0: '
-                     'TensorFlow decides).')
-flags.DEFINE_string('result_json', '', 'Also write what was exported (name, '
-                    'sha256, sizes, MACs, parameters, checks) as JSON here; '
-                    'used by the release script.')
+flags.DEFINE_string(
+    'result_json', '', 'Also write what was exported (name, '
+    'sha256, sizes, MACs, parameters, checks) as JSON here.')
 
 
 def main(argv):
-  del argv  # cli.run refuses positional arguments.
-  cli.require('checkpoint', FLAGS.checkpoint)
-  cli.require('output_dir', FLAGS.output_dir)
-  cli.check_positive('num_threads', FLAGS.num_threads, allow_zero=True)
-  result = bundle.export_bundle(
-      checkpoint=cli.user_path(FLAGS.checkpoint),
-      output_dir=cli.user_path(FLAGS.output_dir),
-      depth_multiplier=FLAGS.depth_multiplier,
-      image_size=FLAGS.image_size,
-      quantize=FLAGS.quantize,
-      num_classes=FLAGS.num_classes,
-      num_threads=FLAGS.num_threads)
+  del argv  # app.run refuses positional arguments.
+  flag_checks.require('checkpoint', FLAGS.checkpoint)
+  flag_checks.require('output_dir', FLAGS.output_dir)
+  flag_checks.check_positive('num_threads', FLAGS.num_threads, allow_zero=True)
+  result = exporter.export_bundle(checkpoint=paths.user_path(FLAGS.checkpoint),
+                                  output_dir=paths.user_path(FLAGS.output_dir),
+                                  depth_multiplier=FLAGS.depth_multiplier,
+                                  image_size=FLAGS.image_size,
+                                  quantize=FLAGS.quantize,
+                                  num_classes=FLAGS.num_classes,
+                                  num_threads=FLAGS.num_threads)
   if FLAGS.result_json:
-    atomic_file.write_json(cli.user_path(FLAGS.result_json), result._asdict())
+    atomic_file.write_json(paths.user_path(FLAGS.result_json), result._asdict())
   print('%s  (%d bytes; .tflite %d bytes; %s)' % (
       result.archive, result.archive_bytes, result.tflite_bytes,
       result.parity))
 
 
 if __name__ == '__main__':
-  cli.run(main)
+  app.run(
+      main, interrupted_message='interrupted; nothing was written to '
+      '--output_dir')

@@ -18,15 +18,14 @@ import tempfile
 
 from absl import flags
 
-import cli
+from core import app
+from core import model_flags
+from core import paths
 from datasets import dataset_factory
-from tools import input_rate
+from tools.bench import input_rate
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string('dataset_name', None,
-                    'digits, imagenet or custom; default: detected (the '
-                    'digits without --dataset_dir).')
-flags.DEFINE_string('dataset_dir', None, 'TFRecord directory.')
+model_flags.define_dataset_flags()
 flags.DEFINE_enum('split_name', 'train', ['train', 'validation'],
                   'Split to read.')
 flags.DEFINE_boolean('synthetic_jpeg', False,
@@ -49,7 +48,7 @@ flags.DEFINE_integer('warmup_batches', 5,
 
 
 def main(argv):
-  del argv  # cli.run refuses positional arguments.
+  del argv  # app.run refuses positional arguments.
   work_dir = None
   try:
     if FLAGS.synthetic_jpeg:
@@ -58,7 +57,8 @@ def main(argv):
                                                 FLAGS.num_synthetic_images)
       name = None
     else:
-      dataset_dir, name = FLAGS.dataset_dir, FLAGS.dataset_name
+      dataset_dir = paths.user_path(FLAGS.dataset_dir) or None
+      name = FLAGS.dataset_name or None
     dataset = dataset_factory.get_dataset(name, FLAGS.split_name, dataset_dir)
     cache = {'auto': None, 'yes': True, 'no': False}[FLAGS.cache_decoded]
     if FLAGS.synthetic_jpeg:
@@ -84,4 +84,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  cli.run(main)
+  app.run(main)

@@ -23,8 +23,12 @@ import os
 from absl import flags
 import numpy as np
 
-import cli
-import variants
+from core import app
+from core import errors
+from core import flag_checks
+from core import model_flags
+from core import paths
+from core import variants
 from export import bundle
 from export import info as info_lib
 
@@ -40,10 +44,7 @@ flags.DEFINE_enum('engine', 'tflite', ['tflite', 'frozen_graph'], 'With '
 flags.DEFINE_string('image', '', 'The image file to classify.')
 flags.DEFINE_string('labels', '', 'Label names: `index:name` lines '
                     '(labels.txt) or one name per line in class order.')
-flags.DEFINE_string('dataset_dir', '', 'A converted dataset directory: '
-                    'label names from its labels.txt, its eval crop.')
-flags.DEFINE_string('dataset_name', '', '`digits`: the built-in digits\' '
-                    'label names and eval crop.')
+model_flags.define_dataset_flags()  # Label names and the eval crop.
 flags.DEFINE_float('central_fraction', None, 'Share of each side the '
                    'central crop keeps (1.0: none); default 0.875, or the '
                    'dataset\'s.')
@@ -62,8 +63,8 @@ def tflite_classifier(path):
   try:
     return litert.Classifier(path)
   except litert.LoadError as e:
-    raise cli.BadInputError('cannot use %s as a TensorFlow Lite image '
-                            'classifier: %s' % (path, e)) from e
+    raise errors.BadInputError('cannot use %s as a TensorFlow Lite image '
+                               'classifier: %s' % (path, e)) from e
 
 
 class FrozenGraphClassifier(object):
@@ -77,8 +78,8 @@ class FrozenGraphClassifier(object):
         graph_def.ParseFromString(f.read())
     except Exception as e:  # pylint: disable=broad-except
       # protobuf raises its own DecodeError for anything that is not a graph.
-      raise cli.BadInputError('%s is not a binary GraphDef: %s' % (
-          path, cli.one_line(e)[:200])) from e
+      raise errors.BadInputError('%s is not a binary GraphDef: %s' %
+                                 (path, errors.one_line(e)[:200])) from e
     self._graph = tf.Graph()
     with self._graph.as_default():
       try:
@@ -87,13 +88,13 @@ class FrozenGraphClassifier(object):
         self._output = self._graph.get_tensor_by_name(
             variants.OUTPUT_NODE + ':0')
       except (KeyError, ValueError) as e:
-        raise cli.BadInputError('%s is not a MobileNet v1 frozen graph (no %s '
-                                'or %s)' % (path, variants.INPUT_NODE,
-                                            variants.OUTPUT_NODE)) from e
+        raise errors.BadInputError(
+            '%s is not a MobileNet v1 frozen graph (no %s '
+            'or %s)' % (path, variants.INPUT_NODE, variants.OUTPUT_NODE)) from e
     shape = self._input.shape.as_list()
     if len(shape) != 4 or shape[1] is None or shape[1] != shape[2]:
-      raise cli.BadInputError('%s takes %s, not [1, H, H, 3] images' % (
-          path, shape))
+      raise errors.BadInputError('%s takes %s, not [1, H, H, 3] images' %
+                                 (path, shape))
     self.image_size = int(shape[1])
     self.num_classes = int(self._output.shape.as_list()[-1])
     self._session = tf.Session(graph=self._graph)
@@ -105,32 +106,21 @@ class FrozenGraphClassifier(object):
 def load_classifier(path):
   """A litert.Classifier or FrozenGraphClassifier, by the file's name."""
   if not os.path.isfile(path):
-    raise cli.BadInputError('model does not exist: %s' % path)
+    raise errors.BadInputError('model does not exist: %s' % path)
   if path.endswith('.tflite'):
     return tflite_classifier(path)
   if path.endswith('.pb'):
     return FrozenGraphClassifier(path)
-  raise cli.BadInputError('--model must be a .tflite or a _frozen.pb: %s' %
-                          path)
+  raise errors.BadInputError('--model must be a .tflite or a _frozen.pb: %s' %
+                             path)
 
 
 def read_label_file(path):
-  """{class id: name} from `index:name` lines or one name per line."""
+  """{class id: name} of --labels (datasets/dataset_info's label parser)."""
+  from datasets import dataset_info  # pylint: disable=g-import-not-at-top
   if not os.path.isfile(path):
-    raise cli.BadInputError('--labels does not exist: %s' % path)
-  with open(path, encoding='utf-8') as f:
-    lines = [line.rstrip('\r\n') for line in f]
-  lines = [line for line in lines if line.strip()]
-  indexed = {}
-  for line in lines:
-    index, sep, name = line.partition(':')
-    if not sep or not index.strip().isdigit():
-      indexed = None
-      break
-    indexed[int(index)] = name.strip()
-  if indexed:
-    return indexed
-  return {index: line.strip() for index, line in enumerate(lines)}
+    raise errors.BadInputError('--labels does not exist: %s' % path)
+  return dataset_info.read_label_file(path)
 
 
 def dataset_labels(dataset_name, dataset_dir):
@@ -138,20 +128,21 @@ def dataset_labels(dataset_name, dataset_dir):
   from datasets import dataset_info  # pylint: disable=g-import-not-at-top
   if dataset_name and dataset_name != 'digits':
     if not dataset_dir:
-      raise cli.BadInputError('--dataset_name %s needs --dataset_dir' %
-                              dataset_name)
+      raise errors.BadInputError('--dataset_name %s needs --dataset_dir' %
+                                 dataset_name)
   if not dataset_dir:
     from datasets import digits  # pylint: disable=g-import-not-at-top
     directory = digits.ensure_cache()
   else:
-    directory = cli.user_path(dataset_dir)
+    directory = paths.user_path(dataset_dir)
   if not os.path.isdir(directory):
-    raise cli.BadInputError('--dataset_dir does not exist: %s' % directory)
+    raise errors.BadInputError('--dataset_dir does not exist: %s' % directory)
   described = dataset_info.read_info(directory)
   names = dataset_info.read_labels(directory)
   if described is None and names is None:
-    raise cli.BadInputError('--dataset_dir has neither %s nor %s: %s' % (
-        dataset_info.INFO_FILENAME, dataset_info.LABELS_FILENAME, directory))
+    raise errors.BadInputError(
+        '--dataset_dir has neither %s nor %s: %s' %
+        (dataset_info.INFO_FILENAME, dataset_info.LABELS_FILENAME, directory))
   offset = described['labels_offset'] if described else 0
   num_classes = described['num_classes'] if described else None
   fraction = _central_fraction(described.get('name') if described else None)
@@ -175,13 +166,14 @@ def load_image(path, image_size, central_fraction):
   from PIL import Image  # pylint: disable=g-import-not-at-top
   from PIL import UnidentifiedImageError  # pylint: disable=g-import-not-at-top
   if not os.path.isfile(path):
-    raise cli.BadInputError('--image does not exist: %s' % path)
+    raise errors.BadInputError('--image does not exist: %s' % path)
   try:
     with Image.open(path) as image:
       pixels = np.asarray(image.convert('RGB'))
   except (UnidentifiedImageError, OSError, ValueError) as e:
-    raise cli.BadInputError('--image is not an image Pillow can read: %s (%s)'
-                            % (path, cli.one_line(e)[:120])) from e
+    raise errors.BadInputError(
+        '--image is not an image Pillow can read: %s (%s)' %
+        (path, errors.one_line(e)[:120])) from e
   from preprocessing import mobilenet_v1_preprocessing  # pylint: disable=g-import-not-at-top
   return np.asarray(mobilenet_v1_preprocessing.preprocess_for_eval(
       pixels, image_size, image_size, central_fraction=central_fraction))
@@ -206,40 +198,40 @@ def classify(model_path, image_path, names=None, offset=0,
 
 
 def main(argv):
-  del argv  # cli.run refuses positional arguments.
+  del argv  # app.run refuses positional arguments.
   if bool(FLAGS.bundle) == bool(FLAGS.model):
-    raise cli.BadInputError('give exactly one of --bundle and --model')
-  cli.require('image', FLAGS.image)
-  cli.check_positive('top_k', FLAGS.top_k)
+    raise errors.BadInputError('give exactly one of --bundle and --model')
+  flag_checks.require('image', FLAGS.image)
+  flag_checks.check_positive('top_k', FLAGS.top_k)
   if FLAGS.central_fraction is not None and not (
       0 < FLAGS.central_fraction <= 1):
-    raise cli.BadInputError('--central_fraction must be in (0, 1], got %s' %
-                            FLAGS.central_fraction)
+    raise errors.BadInputError('--central_fraction must be in (0, 1], got %s' %
+                               FLAGS.central_fraction)
   names, offset, dataset_classes, fraction = None, 0, None, None
   if FLAGS.dataset_dir or FLAGS.dataset_name:
     names, offset, dataset_classes, fraction = dataset_labels(
         FLAGS.dataset_name, FLAGS.dataset_dir)
   if FLAGS.labels:
-    names = read_label_file(cli.user_path(FLAGS.labels))
+    names = read_label_file(paths.user_path(FLAGS.labels))
     # An ImageNet list starts with the background class (label 0); a model
     # without it (1000 classes) is shifted by one.
     offset = 1 if names.get(0, '').lower() == 'background' else 0
     dataset_classes = max(names) + 1 if names else None
   if FLAGS.central_fraction is not None:
     fraction = FLAGS.central_fraction
-  image_path = cli.user_path(FLAGS.image)
+  image_path = paths.user_path(FLAGS.image)
 
   if FLAGS.model:
-    results = classify(cli.user_path(FLAGS.model), image_path, names, offset,
+    results = classify(paths.user_path(FLAGS.model), image_path, names, offset,
                        dataset_classes, fraction, FLAGS.top_k)
   else:
-    with bundle.opened(cli.user_path(FLAGS.bundle)) as (directory, name):
+    with bundle.opened(paths.user_path(FLAGS.bundle)) as (directory, name):
       with open(bundle.member_path(directory, name, 'info'),
                 encoding='utf-8') as f:
         try:
           facts = info_lib.read_info(f.read())
         except ValueError as e:
-          raise cli.BadInputError('%s: %s' % (FLAGS.bundle, e)) from e
+          raise errors.BadInputError('%s: %s' % (FLAGS.bundle, e)) from e
       print('%s (%s, %d classes, %d px)' % (
           name, 'uint8' if facts.quantized and FLAGS.engine == 'tflite'
           else 'float', facts.num_classes, facts.image_size))
@@ -253,4 +245,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  cli.run(main)
+  app.run(main)

@@ -9,8 +9,10 @@ from absl.testing import absltest
 import numpy as np
 from PIL import Image
 
-import cli
+from core import errors
+from core import scripts
 from export import bundle
+from export import exporter
 from export import test_checkpoints
 from tools import label_image
 
@@ -22,11 +24,13 @@ def _new_dir(prefix):
 
 
 def _run(*args):
-  env = dict(cli.script_env(), MOBILENET_V1_DATA_CACHE=os.path.join(
-      absltest.get_default_test_tmpdir(), 'data_cache'))
+  env = dict(
+      scripts.script_env(),
+      MOBILENET_V1_DATA_CACHE=os.path.join(absltest.get_default_test_tmpdir(),
+                                           'data_cache'))
   return subprocess.run(
-      cli.script_command('tools/label_image.py') + list(args), env=env, capture_output=True, text=True, check=False,
-      timeout=300)
+      scripts.script_command('tools/label_image.py') + list(args), env=env,
+      capture_output=True, text=True, check=False, timeout=300)
 
 
 def _result_lines(stdout):
@@ -42,12 +46,14 @@ class LabelImageTest(absltest.TestCase):
     float_checkpoint, quant_checkpoint = test_checkpoints.float_and_quant(
         _new_dir('checkpoints.'))
     out = _new_dir('bundles.')
-    cls.float_bundle = bundle.export_bundle(
-        float_checkpoint, out, depth_multiplier=DEPTH, image_size=32,
-        num_threads=1).archive
-    cls.quant_bundle = bundle.export_bundle(
-        quant_checkpoint, out, depth_multiplier=DEPTH, image_size=32,
-        quantize=True, num_threads=1).archive
+    cls.float_bundle = exporter.export_bundle(float_checkpoint, out,
+                                              depth_multiplier=DEPTH,
+                                              image_size=32,
+                                              num_threads=1).archive
+    cls.quant_bundle = exporter.export_bundle(quant_checkpoint, out,
+                                              depth_multiplier=DEPTH,
+                                              image_size=32, quantize=True,
+                                              num_threads=1).archive
     cls.float_dir = _new_dir('float_bundle.')
     with tarfile.open(cls.float_bundle) as tar:
       tar.extractall(cls.float_dir)
@@ -135,18 +141,19 @@ class LabelImageTest(absltest.TestCase):
       self.assertTrue(last.startswith(message), (args, last))
       self.assertNotIn('Traceback', process.stderr)
     # The other refusals, as the errors the binary prints in one line.
-    with self.assertRaisesRegex(cli.BadInputError,
+    with self.assertRaisesRegex(errors.BadInputError,
                                 '--image is not an image Pillow can read'):
       label_image.load_image(self.not_an_image, 32, 0.875)
-    with self.assertRaisesRegex(cli.BadInputError,
+    with self.assertRaisesRegex(errors.BadInputError,
                                 '--model must be a .tflite or a _frozen.pb'):
       label_image.load_classifier(self.not_an_image)
-    with self.assertRaisesRegex(cli.BadInputError, 'cannot use .* as a '
-                                'TensorFlow Lite image classifier'):
+    with self.assertRaisesRegex(
+        errors.BadInputError, 'cannot use .* as a '
+        'TensorFlow Lite image classifier'):
       label_image.tflite_classifier(self.not_an_image)
-    with self.assertRaisesRegex(cli.BadInputError, 'not a binary GraphDef'):
+    with self.assertRaisesRegex(errors.BadInputError, 'not a binary GraphDef'):
       label_image.FrozenGraphClassifier(self.png)
-    with self.assertRaisesRegex(cli.BadInputError, 'not a bundle directory'):
+    with self.assertRaisesRegex(errors.BadInputError, 'not a bundle directory'):
       with bundle.opened(os.path.dirname(self.png)):
         pass
 

@@ -25,7 +25,8 @@ from absl import app
 from absl import flags
 from absl import logging
 
-import cli
+from core import paths
+from core import scripts
 
 FLAGS = flags.FLAGS
 
@@ -60,7 +61,7 @@ def free_ports(count, host):
 def trainer_command(trainer=None):
   if trainer:
     return trainer.split()
-  return cli.script_command('mobilenet_v1_train.py')
+  return scripts.script_command('mobilenet_v1_train.py')
 
 
 def _stop(processes, grace_secs=10):
@@ -102,7 +103,7 @@ def run_cluster(num_ps, num_workers, trainer_args, log_dir, host='127.0.0.1',
   ports = free_ports(num_ps + num_workers, host)
   ps_hosts = ','.join('%s:%d' % (host, p) for p in ports[:num_ps])
   worker_hosts = ','.join('%s:%d' % (host, p) for p in ports[num_ps:])
-  env = cli.script_env()
+  env = scripts.script_env()
   command = trainer_command(trainer)
   processes, workers, logs, files = [], [], {}, []
 
@@ -155,7 +156,7 @@ def run_cluster(num_ps, num_workers, trainer_args, log_dir, host='127.0.0.1',
 
 def main(argv):
   trainer_args = argv[1:]
-  log_dir = (cli.user_path(FLAGS.cluster_log_dir) or
+  log_dir = (paths.user_path(FLAGS.cluster_log_dir) or
              tempfile.mkdtemp(prefix='mobilenet_cluster.'))
 
   def on_signal(signum, frame):

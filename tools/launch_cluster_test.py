@@ -6,12 +6,15 @@ import re
 
 import tensorflow.compat.v1 as tf
 
-import train_test_util as util
+from training import test_util as util
 
 util.use_test_data_cache()
 
-import checkpoint_compat  # pylint: disable=g-import-not-at-top,g-bad-import-order
+# pylint: disable=g-import-not-at-top,g-bad-import-order
+from model import checkpoints
 from tools import launch_cluster
+# pylint: enable=g-import-not-at-top,g-bad-import-order
+
 
 _STEP_RE = re.compile(r'\bstep (\d+)/(\d+)')
 
@@ -44,9 +47,8 @@ class LaunchClusterTest(tf.test.TestCase):
     self.assertNotEmpty(steps['worker_1'])
     self.assertGreaterEqual(max(steps['worker_0'] + steps['worker_1']), 150)
     # The chief saved the final checkpoint, with the variables from the ps.
-    newest = checkpoint_compat.latest_checkpoint(checkpoint_dir)
-    self.assertGreaterEqual(checkpoint_compat.checkpoint_global_step(newest),
-                            150)
+    newest = checkpoints.latest_checkpoint(checkpoint_dir)
+    self.assertGreaterEqual(checkpoints.Checkpoint(newest).global_step, 150)
     self.assertIn('MobilenetV1/Conv2d_0/weights',
                   dict(tf.train.list_variables(newest)))
     self.assertTrue(glob.glob(os.path.join(checkpoint_dir, '*.index')))

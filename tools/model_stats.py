@@ -12,8 +12,8 @@ import sys
 from absl import app
 from absl import flags
 
-from tools import graph_stats
-import variants
+from core import variants
+from model import graph_stats
 
 FLAGS = flags.FLAGS
 flags.DEFINE_enum('format', 'table', ['table', 'csv'],

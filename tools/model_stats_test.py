@@ -8,8 +8,8 @@ from third_party import tf_slim_compat  # pylint: disable=unused-import
 
 import tensorflow.compat.v1 as tf
 
-from tools import graph_stats
-import variants
+from core import variants
+from model import graph_stats
 
 
 class GraphStatsTest(tf.test.TestCase):

@@ -16,7 +16,10 @@ models_table.md (the README's model table). See export/release.py.
 from absl import flags
 from absl import logging
 
-import cli
+from core import app
+from core import errors
+from core import flag_checks
+from core import paths
 from export import release
 
 FLAGS = flags.FLAGS
@@ -34,13 +37,13 @@ flags.DEFINE_bool('force', False, 'Rebuild bundles that are up to date.')
 
 
 def main(argv):
-  del argv  # cli.run refuses positional arguments.
-  cli.require('checkpoints_root', FLAGS.checkpoints_root)
-  cli.require('output_dir', FLAGS.output_dir)
-  cli.check_positive('jobs', FLAGS.jobs)
-  result = release.release(
-      cli.user_path(FLAGS.checkpoints_root), cli.user_path(FLAGS.output_dir),
-      jobs=FLAGS.jobs, names=FLAGS.models or None, force=FLAGS.force)
+  del argv  # app.run refuses positional arguments.
+  flag_checks.require('checkpoints_root', FLAGS.checkpoints_root)
+  flag_checks.require('output_dir', FLAGS.output_dir)
+  flag_checks.check_positive('jobs', FLAGS.jobs)
+  result = release.release(paths.user_path(FLAGS.checkpoints_root),
+                           paths.user_path(FLAGS.output_dir), jobs=FLAGS.jobs,
+                           names=FLAGS.models or None, force=FLAGS.force)
   print('built %d, up to date %d, no checkpoint %d, failed %d' % (
       len(result.built), len(result.skipped), len(result.missing),
       len(result.failed)))
@@ -50,9 +53,10 @@ def main(argv):
   if result.failed:
     for name, error in result.failed:
       logging.error('%s: %s', name, error)
-    raise cli.JobFailedError('%d bundle(s) failed: %s' % (
-        len(result.failed), '; '.join('%s: %s' % f for f in result.failed)))
+    raise errors.JobFailedError(
+        '%d bundle(s) failed: %s' %
+        (len(result.failed), '; '.join('%s: %s' % f for f in result.failed)))
 
 
 if __name__ == '__main__':
-  cli.run(main)
+  app.run(main)

@@ -8,7 +8,7 @@ import tempfile
 
 from absl.testing import absltest
 
-import cli
+from core import scripts
 from export import bundle
 from export import release
 from export import test_checkpoints
@@ -23,8 +23,8 @@ def _new_dir(prefix):
 
 def _run_release(*args):
   return subprocess.run(
-      cli.script_command('tools/release.py') + list(args),
-      env=cli.script_env(), capture_output=True, text=True, check=False,
+      scripts.script_command('tools/release.py') + list(args),
+      env=scripts.script_env(), capture_output=True, text=True, check=False,
       timeout=600)
 
 

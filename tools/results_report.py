@@ -28,8 +28,11 @@ import time
 from absl import flags
 from absl import logging
 
-import atomic_file
-import cli
+from core import app
+from core import atomic_file
+from core import errors
+from core import flag_checks
+from core import paths
 
 FLAGS = flags.FLAGS
 
@@ -55,7 +58,7 @@ flags.DEFINE_integer('calibration_steps', 3, 'Quantized training steps that '
 
 def parse_variants(values):
   """['1.0_224', ...] -> [(1.0, 224), ...]; BadInputError for bad ones."""
-  import variants  # pylint: disable=g-import-not-at-top
+  from core import variants  # pylint: disable=g-import-not-at-top
   if not values:
     return [(v.depth_multiplier, v.image_size)
             for v in variants.FLOAT_VARIANTS]
@@ -64,12 +67,12 @@ def parse_variants(values):
     try:
       variant = variants.parse_model_name('mobilenet_v1_' + value.strip())
     except ValueError:
-      raise cli.BadInputError('--variants: %r is not <depth multiplier>_'
-                              '<size>, e.g. 0.5_160' % value) from None
+      raise errors.BadInputError('--variants: %r is not <depth multiplier>_'
+                                 '<size>, e.g. 0.5_160' % value) from None
     if variant.quantize:
-      raise cli.BadInputError('--variants: name float variants (%r); each '
-                              'row measures float and uint8' % value)
-    cli.check_model_flags(variant.depth_multiplier, variant.image_size)
+      raise errors.BadInputError('--variants: name float variants (%r); each '
+                                 'row measures float and uint8' % value)
+    flag_checks.check_model_flags(variant.depth_multiplier, variant.image_size)
     parsed.append((variant.depth_multiplier, variant.image_size))
   return parsed
 
@@ -83,12 +86,13 @@ def load_benchmarks(paths):
       with open(path, encoding='utf-8') as f:
         result = json.load(f)
     except (OSError, ValueError) as e:
-      raise cli.BadInputError('--benchmark_json: cannot read %s: %s' % (
-          path, cli.one_line(e))) from e
+      raise errors.BadInputError('--benchmark_json: cannot read %s: %s' %
+                                 (path, errors.one_line(e))) from e
     missing = [k for k in suite.FIGURES if k not in result]
     if missing:
-      raise cli.BadInputError('--benchmark_json: %s is not a tools/benchmark '
-                              'result (no %s)' % (path, missing[0]))
+      raise errors.BadInputError(
+          '--benchmark_json: %s is not a tools/benchmark '
+          'result (no %s)' % (path, missing[0]))
     results.append(result)
   return results
 
@@ -152,23 +156,24 @@ def write_report(data, out_dir):
 
 
 def main(argv):
-  del argv  # cli.run refuses positional arguments.
-  cli.check_positive('invokes', FLAGS.invokes)
-  cli.check_positive('warmup', FLAGS.warmup, allow_zero=True)
-  cli.check_positive('calibration_steps', FLAGS.calibration_steps)
+  del argv  # app.run refuses positional arguments.
+  flag_checks.check_positive('invokes', FLAGS.invokes)
+  flag_checks.check_positive('warmup', FLAGS.warmup, allow_zero=True)
+  flag_checks.check_positive('calibration_steps', FLAGS.calibration_steps)
   if FLAGS.invokes < 50:
-    raise cli.BadInputError('--invokes must be >= 50, got %d' % FLAGS.invokes)
+    raise errors.BadInputError('--invokes must be >= 50, got %d' %
+                               FLAGS.invokes)
   model_variants = parse_variants(FLAGS.variants)
-  out_dir = (cli.user_path(FLAGS.out_dir) if FLAGS.out_dir
-             else os.path.join(cli.workspace_dir(), 'docs'))
+  out_dir = (paths.user_path(FLAGS.out_dir) if FLAGS.out_dir else os.path.join(
+      paths.workspace_dir(), 'docs'))
   if FLAGS.from_data:
-    path = cli.user_path(FLAGS.from_data)
+    path = paths.user_path(FLAGS.from_data)
     try:
       with open(path, encoding='utf-8') as f:
         data = json.load(f)
     except (OSError, ValueError) as e:
-      raise cli.BadInputError('--from_data: cannot read %s: %s' % (
-          path, cli.one_line(e))) from e
+      raise errors.BadInputError('--from_data: cannot read %s: %s' %
+                                 (path, errors.one_line(e))) from e
     print('wrote %s (from %s)' % (', '.join(write_report(data, out_dir)),
                                    path))
     return
@@ -176,11 +181,11 @@ def main(argv):
     benchmark_paths = sorted(glob.glob(os.path.join(out_dir,
                                                     'benchmark_*.json')))
   else:
-    benchmark_paths = [cli.user_path(p) for p in FLAGS.benchmark_json if p]
+    benchmark_paths = [paths.user_path(p) for p in FLAGS.benchmark_json if p]
   if FLAGS.demo_dir is None:
-    demo_dir = os.path.join(cli.workspace_dir(), 'runs', 'demo')
+    demo_dir = paths.demo_dir()
   else:
-    demo_dir = cli.user_path(FLAGS.demo_dir) if FLAGS.demo_dir else None
+    demo_dir = paths.user_path(FLAGS.demo_dir) if FLAGS.demo_dir else None
   data = gather(model_variants, benchmark_paths, demo_dir, FLAGS.invokes,
                 FLAGS.warmup, FLAGS.calibration_steps)
   paths = write_report(data, out_dir)
@@ -188,4 +193,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  cli.run(main)
+  app.run(main)

@@ -11,15 +11,18 @@ import os
 
 from absl.testing import absltest
 
-import train_test_util as util
+from training import test_util as util
 
 util.use_test_data_cache()
 
-import cli  # pylint: disable=g-import-not-at-top,g-bad-import-order
-from export import bundle  # pylint: disable=g-import-not-at-top
-from export import test_checkpoints  # pylint: disable=g-import-not-at-top
-from tools import results_report  # pylint: disable=g-import-not-at-top
-from tools.bench import suite  # pylint: disable=g-import-not-at-top
+# pylint: disable=g-import-not-at-top,g-bad-import-order
+from core import errors
+from export import bundle
+from export import exporter
+from export import test_checkpoints
+from tools import results_report
+from tools.bench import suite
+# pylint: enable=g-import-not-at-top,g-bad-import-order
 
 
 def _fake_benchmark(path):
@@ -47,7 +50,7 @@ def _tiny_demo_dir():
       os.path.join(demo, 'train'))
   archives = {}
   for kind, checkpoint in (('float', float_ckpt), ('quant', quant_ckpt)):
-    archives[kind] = bundle.export_bundle(
+    archives[kind] = exporter.export_bundle(
         checkpoint, os.path.join(demo, 'bundles'),
         depth_multiplier=test_checkpoints.DEPTH_MULTIPLIER,
         image_size=test_checkpoints.IMAGE_SIZE, quantize=kind == 'quant',
@@ -97,18 +100,18 @@ class ResultsReportTest(absltest.TestCase):
     self.assertIn('mobilenet_v1_0.25_32_quant.tflite', text)
 
   def test_bad_input(self):
-    with self.assertRaisesRegex(cli.BadInputError, 'not <depth'):
+    with self.assertRaisesRegex(errors.BadInputError, 'not <depth'):
       results_report.parse_variants(['1.0-224'])
-    with self.assertRaisesRegex(cli.BadInputError, 'float variants'):
+    with self.assertRaisesRegex(errors.BadInputError, 'float variants'):
       results_report.parse_variants(['1.0_224_quant'])
     self.assertLen(results_report.parse_variants(None), 16)
     path = os.path.join(util.new_dir('bad'), 'x.json')
     with open(path, 'w') as f:
       json.dump({'variant': 'x'}, f)
-    with self.assertRaisesRegex(cli.BadInputError, 'not a tools/benchmark'):
+    with self.assertRaisesRegex(errors.BadInputError, 'not a tools/benchmark'):
       results_report.load_benchmarks([path])
     from tools.report import digits_accuracy  # pylint: disable=g-import-not-at-top
-    with self.assertRaisesRegex(cli.BadInputError, 'run `bazel run'):
+    with self.assertRaisesRegex(errors.BadInputError, 'run `bazel run'):
       digits_accuracy.measure(util.new_dir('empty'))
 
 

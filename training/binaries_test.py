@@ -9,11 +9,13 @@ import os
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-import train_test_util as util
+from training import test_util as util
 
 util.use_test_data_cache()
 
-import checkpoint_compat  # pylint: disable=g-import-not-at-top,g-bad-import-order
+# pylint: disable=g-import-not-at-top,g-bad-import-order
+from model import checkpoints
+# pylint: enable=g-import-not-at-top,g-bad-import-order
 
 
 class BinariesTest(tf.test.TestCase):
@@ -89,9 +91,9 @@ class BinariesTest(tf.test.TestCase):
             '--save_interval_steps=1', '--learning_rate=1e30'],
         'training stopped: the loss became', 'last good checkpoint',
         exit_code=3)
-    newest = checkpoint_compat.latest_checkpoint(directory)
+    newest = checkpoints.latest_checkpoint(directory)
     self.assertIn(newest, line)
-    step = checkpoint_compat.checkpoint_global_step(newest)
+    step = checkpoints.Checkpoint(newest).global_step
     self.assertBetween(step, 2, 99)
     reader = tf.train.load_checkpoint(newest)
     for name in reader.get_variable_to_shape_map():

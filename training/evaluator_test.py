@@ -1,4 +1,4 @@
-"""Tests of eval_lib: exact counting, partial batches, outputs, errors."""
+"""Tests of the evaluator: exact counting, partial batches, outputs, errors."""
 
 import glob
 import json
@@ -8,17 +8,23 @@ import time
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-import train_test_util as util
+from training import test_util as util
 
 util.use_test_data_cache()
 
-import cli  # pylint: disable=g-import-not-at-top,g-bad-import-order
-import eval_lib
-import model_builder
-import train_lib
+# pylint: disable=g-import-not-at-top,g-bad-import-order
+from core import errors
+from core import metrics
 from datasets import dataset_factory
 from datasets import digits
+from export import freeze
+from export import tflite
+from export import tflite_eval
+from model import builder
+from training import evaluator
+from training import trainer
 from sklearn import datasets as sk_datasets
+# pylint: enable=g-import-not-at-top,g-bad-import-order
 
 
 class CountCorrectTest(tf.test.TestCase):
@@ -31,8 +37,8 @@ class CountCorrectTest(tf.test.TestCase):
         [0.2, 0.2, 0.0, 0.0, 0.0, 0.0, 0.0],   # label 1: tie, argmax is 0
     ])
     labels = np.array([1, 4, 5, 1])
-    self.assertEqual(eval_lib.count_correct(logits, labels), (1, 3))
-    self.assertEqual(eval_lib.count_correct(logits, labels, k=1), (1, 2))
+    self.assertEqual(metrics.count_correct(logits, labels), (1, 3))
+    self.assertEqual(metrics.count_correct(logits, labels, k=1), (1, 2))
 
 
 class EvaluateTest(tf.test.TestCase):
@@ -42,14 +48,15 @@ class EvaluateTest(tf.test.TestCase):
     super().setUpClass()
     # A briefly trained model, so that predictions differ between examples.
     cls.train_dir = util.new_dir('eval_train')
-    train_lib.train(util.tiny_train_config(cls.train_dir, number_of_steps=25,
-                                           learning_rate=0.05))
+    trainer.train(
+        util.tiny_train_config(cls.train_dir, number_of_steps=25,
+                               learning_rate=0.05))
     cls.checkpoint = tf.train.latest_checkpoint(cls.train_dir)
 
   def _config(self, **overrides):
     kwargs = dict(util.TINY, checkpoint_dir=self.train_dir, num_threads=1)
     kwargs.update(overrides)
-    return eval_lib.EvalConfig(**kwargs)
+    return evaluator.EvalConfig(**kwargs)
 
   def _by_hand(self, num_examples, return_labels=False):
     """Top-1 and top-5 hits of the first examples, in one batch, by numpy."""
@@ -57,7 +64,7 @@ class EvaluateTest(tf.test.TestCase):
     with tf.Graph().as_default():
       data = dataset.input_dataset(num_examples, 32, is_training=False)
       images, labels = tf.data.make_one_shot_iterator(data).get_next()
-      logits, _ = model_builder.build_eval_model(images, 10, 0.25, False)
+      logits, _ = builder.build_eval_model(images, 10, 0.25, False)
       with tf.Session() as session:
         tf.train.Saver().restore(session, self.checkpoint)
         logits, labels = session.run([logits, labels])
@@ -72,8 +79,8 @@ class EvaluateTest(tf.test.TestCase):
   def test_partial_last_batch_matches_hand_count(self):
     eval_dir = util.new_dir('eval_out')
     # 20 examples in batches of 7: 7 + 7 + a partial 6.
-    result = eval_lib.evaluate(self._config(batch_size=7, num_examples=20,
-                                            eval_dir=eval_dir))
+    result = evaluator.evaluate(
+        self._config(batch_size=7, num_examples=20, eval_dir=eval_dir))
     top1, top5 = self._by_hand(20)
     self.assertEqual(result.num_examples, 20)
     self.assertEqual(result.accuracy, top1 / 20)
@@ -95,8 +102,8 @@ class EvaluateTest(tf.test.TestCase):
 
   def test_whole_split_counts_each_example_once(self):
     # 360 validation digits in batches of 50: seven full and a partial 10.
-    result = eval_lib.evaluate(self._config(batch_size=50,
-                                            checkpoint_dir=self.checkpoint))
+    result = evaluator.evaluate(
+        self._config(batch_size=50, checkpoint_dir=self.checkpoint))
     top1, top5, labels = self._by_hand(360, return_labels=True)
     # The hand pass saw each validation digit once: its labels are those of
     # the fixed split.
@@ -112,20 +119,18 @@ class EvaluateTest(tf.test.TestCase):
     # Without the stop at --number_of_steps the watch would go on waiting
     # for a newer checkpoint until the 120 s timeout.
     start = time.time()
-    result = eval_lib.evaluate(self._config(
-        eval_interval_secs=0.1, eval_timeout_secs=120, number_of_steps=25,
-        num_examples=8))
+    result = evaluator.evaluate(
+        self._config(eval_interval_secs=0.1, eval_timeout_secs=120,
+                     number_of_steps=25, num_examples=8))
     self.assertEqual(result.global_step, 25)
     self.assertLess(time.time() - start, 60)
 
   def test_tflite_accuracy_matches_the_eval_graph(self):
-    from export import freeze  # pylint: disable=g-import-not-at-top
-    from export import tflite  # pylint: disable=g-import-not-at-top
-    graph = model_builder.build_inference_graph(0.25, 32, 10, False)
+    graph = builder.build_inference_graph(0.25, 32, 10, False)
     model = tflite.to_float_tflite(freeze.freeze_graph(graph,
                                                        self.checkpoint))
     dataset = dataset_factory.get_dataset(None, 'validation')
-    result = eval_lib.evaluate_tflite(model, dataset, 32, num_examples=40)
+    result = tflite_eval.evaluate_tflite(model, dataset, num_examples=40)
     top1, top5 = self._by_hand(40)
     self.assertEqual(result.num_examples, 40)
     # The same pipeline and weights; XNNPACK's float arithmetic may at most
@@ -135,14 +140,15 @@ class EvaluateTest(tf.test.TestCase):
 
   def test_bad_input(self):
     empty = util.new_dir('eval_empty')
-    with self.assertRaisesRegex(cli.BadInputError, 'no checkpoint in'):
-      eval_lib.evaluate(self._config(checkpoint_dir=empty))
-    with self.assertRaisesRegex(cli.BadInputError, 'more than the 360'):
-      eval_lib.evaluate(self._config(num_examples=361))
-    with self.assertRaisesRegex(cli.BadInputError, 'does not fit the model'):
-      eval_lib.evaluate(self._config(depth_multiplier=0.5))
-    with self.assertRaisesRegex(cli.BadInputError, 'trained with --quantize'):
-      eval_lib.evaluate(self._config(quantize=True))
+    with self.assertRaisesRegex(errors.BadInputError, 'no checkpoint in'):
+      evaluator.evaluate(self._config(checkpoint_dir=empty))
+    with self.assertRaisesRegex(errors.BadInputError, 'more than the 360'):
+      evaluator.evaluate(self._config(num_examples=361))
+    with self.assertRaisesRegex(errors.BadInputError, 'does not fit the model'):
+      evaluator.evaluate(self._config(depth_multiplier=0.5))
+    with self.assertRaisesRegex(errors.BadInputError,
+                                'trained with --quantize'):
+      evaluator.evaluate(self._config(quantize=True))
 
 
 if __name__ == '__main__':

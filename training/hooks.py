@@ -1,27 +1,23 @@
-"""Session hooks of the trainer: the progress line and the worker session.
+"""Session hooks of the trainer: the progress line, the stop, the worker session.
 
-ProgressHook logs, every N steps,
+ProgressHook logs
   step 120/2000  loss 1.234  lr 0.0450  42.1 images/s  ETA 0:12:34
-where images/s is this worker's speed and the ETA is estimated from the
-global step's progress (all workers together).
+every --log_every_n_steps steps, and by time as every long job does
+(core.progress: a first line soon after the first step, then at least once
+a minute), where images/s is this worker's speed and the ETA is estimated
+from the global step's progress (all workers together).
 """
 
-import datetime
 import time
 
 from absl import logging
 import tensorflow.compat.v1 as tf
 
-
-def format_eta(seconds):
-  """1234.5 -> '0:20:34'; unknown -> '?'."""
-  if seconds is None or seconds != seconds or seconds < 0:
-    return '?'
-  return str(datetime.timedelta(seconds=int(round(seconds))))
+from core import progress
 
 
 class ProgressHook(tf.train.SessionRunHook):
-  """Logs step, loss, learning rate, images/s and ETA every N local steps."""
+  """Logs step, loss, learning rate, images/s and ETA (see the module doc)."""
 
   def __init__(self, loss, learning_rate, batch_size, every_n_steps,
                last_step=None):
@@ -37,12 +33,14 @@ class ProgressHook(tf.train.SessionRunHook):
     self._global_step = tf.train.get_global_step()
     self._local_steps = 0
     self._mark = None
+    self._cadence = progress.Cadence(self._every_n_steps)
 
   def after_create_session(self, session, coord):
     del coord
     step = int(session.run(self._global_step))
     self.global_step = step
     self._mark = (time.time(), self._local_steps, step)
+    self._cadence.start()
 
   def before_run(self, run_context):
     del run_context
@@ -55,7 +53,7 @@ class ProgressHook(tf.train.SessionRunHook):
     step = int(stale_step) + 1  # The train op of this run incremented it.
     self.global_step = step
     self._local_steps += 1
-    if self._local_steps % self._every_n_steps:
+    if not self._cadence.due(self._local_steps):
       return
     now = time.time()
     then, then_local, then_step = self._mark
@@ -66,10 +64,11 @@ class ProgressHook(tf.train.SessionRunHook):
     if self._last_step and step > then_step:
       eta = (self._last_step - step) * elapsed / (step - then_step)
     self._mark = (now, self._local_steps, step)
-    logging.info('step %d%s  loss %.3f  lr %.4g  %.1f images/s%s', step,
-                 '/%d' % self._last_step if self._last_step else '', loss,
-                 learning_rate, images_per_sec,
-                 '  ETA %s' % format_eta(eta) if self._last_step else '')
+    logging.info(
+        'step %d%s  loss %.3f  lr %.4g  %.1f images/s%s', step,
+        '/%d' % self._last_step if self._last_step else '', loss, learning_rate,
+        images_per_sec,
+        '  ETA %s' % progress.format_eta(eta) if self._last_step else '')
 
 
 class StopAtStepHook(tf.train.SessionRunHook):

@@ -14,12 +14,15 @@ import time
 
 import tensorflow.compat.v1 as tf
 
-import cli
-import train_test_util as util
+from training import test_util as util
 
 util.use_test_data_cache()
 
-import checkpoint_compat  # pylint: disable=g-import-not-at-top,g-bad-import-order
+# pylint: disable=g-import-not-at-top,g-bad-import-order
+from core import scripts
+from model import checkpoints
+# pylint: enable=g-import-not-at-top,g-bad-import-order
+
 
 _STEP_RE = re.compile(r'\bstep (\d+)/')
 
@@ -33,11 +36,11 @@ class ResumeTest(tf.test.TestCase):
         '--save_summaries_secs=0', '--batch_norm_decay=0.9']
 
   def _newest_step(self, directory):
-    newest = checkpoint_compat.latest_checkpoint(directory)
-    return checkpoint_compat.checkpoint_global_step(newest) if newest else -1
+    newest = checkpoints.latest_checkpoint(directory)
+    return checkpoints.Checkpoint(newest).global_step if newest else -1
 
   def _assert_newest_complete(self, directory):
-    newest = checkpoint_compat.latest_checkpoint(directory)
+    newest = checkpoints.latest_checkpoint(directory)
     self.assertIsNotNone(newest)
     reader = tf.train.load_checkpoint(newest)
     names = reader.get_variable_to_shape_map()
@@ -50,8 +53,8 @@ class ResumeTest(tf.test.TestCase):
     with open(log_path, 'w') as log:
       process = subprocess.Popen(
           util.binary_command('mobilenet_v1_train') +
-          self._args(directory, 10**6), env=cli.script_env(),
-          stdout=log, stderr=subprocess.STDOUT)
+          self._args(directory, 10**6), env=scripts.script_env(), stdout=log,
+          stderr=subprocess.STDOUT)
       try:
         deadline = time.time() + 240
         while self._newest_step(directory) < after_step:

@@ -10,7 +10,7 @@ import tempfile
 
 from absl.testing import absltest
 
-import cli
+from core import scripts
 
 TINY = dict(depth_multiplier=0.25, image_size=32, batch_size=8)
 TINY_FLAGS = ['--depth_multiplier=0.25', '--image_size=32', '--batch_size=8',
@@ -28,22 +28,22 @@ def new_dir(prefix):
 
 
 def tiny_train_config(checkpoint_dir, **overrides):
-  import train_lib  # pylint: disable=g-import-not-at-top
+  from training import trainer  # pylint: disable=g-import-not-at-top
   kwargs = dict(TINY, checkpoint_dir=checkpoint_dir, number_of_steps=4,
                 log_every_n_steps=2, save_summaries_secs=1,
                 save_interval_secs=0, batch_norm_decay=0.9, shuffle_seed=1,
                 num_threads=1)
   kwargs.update(overrides)
-  return train_lib.TrainConfig(**kwargs)
+  return trainer.TrainConfig(**kwargs)
 
 
 def binary_command(name):
   """How to run the root binary `name` (e.g. 'mobilenet_v1_train')."""
-  return cli.script_command(name + '.py')
+  return scripts.script_command(name + '.py')
 
 
 def run_binary(name, args, timeout=300):
   """Runs a binary to completion; returns the CompletedProcess (text)."""
-  return subprocess.run(binary_command(name) + list(args), env=cli.script_env(),
-                        capture_output=True, text=True, timeout=timeout,
-                        check=False)
+  return subprocess.run(
+      binary_command(name) + list(args), env=scripts.script_env(),
+      capture_output=True, text=True, timeout=timeout, check=False)

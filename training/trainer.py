@@ -24,11 +24,14 @@ from typing import Optional, Sequence
 from absl import logging
 import tensorflow.compat.v1 as tf
 
-import checkpoint_compat
-import cli
-import model_builder
-import training_hooks
+from core import errors
+from core import flag_checks
+from core import model_flags
+from core import session
 from datasets import dataset_factory
+from model import builder
+from model import checkpoints
+from training import hooks
 
 LEARNING_RATE = 0.045
 FINE_TUNE_LEARNING_RATE = 1e-4
@@ -48,7 +51,7 @@ TrainGraph = collections.namedtuple(
 @dataclasses.dataclass
 class TrainConfig:
   """Everything a training run needs; the flags of mobilenet_v1_train."""
-  checkpoint_dir: str
+  checkpoint_dir: str = dataclasses.field(metadata=model_flags.PATH)
   master: str = ''
   task: int = 0
   ps_tasks: int = 0
@@ -59,10 +62,11 @@ class TrainConfig:
   image_size: int = 224
   depth_multiplier: float = 1.0
   quantize: bool = False
-  fine_tune_checkpoint: str = ''
+  fine_tune_checkpoint: str = dataclasses.field(default='',
+                                                metadata=model_flags.PATH)
   checkpoint_exclude_scopes: Sequence[str] = ()
   dataset_name: str = ''
-  dataset_dir: str = ''
+  dataset_dir: str = dataclasses.field(default='', metadata=model_flags.PATH)
   log_every_n_steps: int = 100
   save_summaries_secs: int = 100
   save_interval_secs: int = 100
@@ -78,36 +82,34 @@ class TrainConfig:
   num_threads: int = 0
 
   def validate(self):
-    """Raises cli.BadInputError for settings no run can use."""
-    cli.check_model_flags(self.depth_multiplier, self.image_size,
-                          self.batch_size)
-    cli.require('checkpoint_dir', self.checkpoint_dir)
-    cli.check_positive('number_of_steps', self.number_of_steps)
-    cli.check_positive('num_classes', self.num_classes)
-    cli.check_positive('log_every_n_steps', self.log_every_n_steps)
-    cli.check_positive('save_summaries_secs', self.save_summaries_secs,
-                       allow_zero=True)
-    cli.check_positive('save_interval_secs', self.save_interval_secs,
-                       allow_zero=True)
-    cli.check_positive('save_interval_steps', self.save_interval_steps)
-    cli.check_positive('learning_rate', self.learning_rate)
-    cli.check_positive('learning_rate_decay_factor',
-                       self.learning_rate_decay_factor)
-    cli.check_positive('num_epochs_per_decay', self.num_epochs_per_decay)
-    cli.check_positive('quant_delay', self.quant_delay, allow_zero=True)
-    cli.check_positive('freeze_bn_delay', self.freeze_bn_delay,
-                       allow_zero=True)
-    cli.check_positive('worker_replicas', self.worker_replicas)
-    cli.check_positive('ps_tasks', self.ps_tasks, allow_zero=True)
-    cli.check_positive('num_threads', self.num_threads, allow_zero=True)
-    if self.batch_norm_decay is not None and not (
-        0 < self.batch_norm_decay < 1):
-      raise cli.BadInputError('--batch_norm_decay must be in (0, 1), got %s'
-                              % self.batch_norm_decay)
+    """Raises errors.BadInputError for settings no run can use."""
+    flag_checks.check_model_flags(self.depth_multiplier, self.image_size,
+                                  self.batch_size)
+    flag_checks.require('checkpoint_dir', self.checkpoint_dir)
+    flag_checks.check_positive('number_of_steps', self.number_of_steps)
+    flag_checks.check_positive('num_classes', self.num_classes)
+    flag_checks.check_positive('log_every_n_steps', self.log_every_n_steps)
+    flag_checks.check_positive('save_summaries_secs', self.save_summaries_secs,
+                               allow_zero=True)
+    flag_checks.check_positive('save_interval_secs', self.save_interval_secs,
+                               allow_zero=True)
+    flag_checks.check_positive('save_interval_steps', self.save_interval_steps)
+    flag_checks.check_positive('learning_rate', self.learning_rate)
+    flag_checks.check_positive('learning_rate_decay_factor',
+                               self.learning_rate_decay_factor)
+    flag_checks.check_positive('num_epochs_per_decay',
+                               self.num_epochs_per_decay)
+    flag_checks.check_positive('quant_delay', self.quant_delay, allow_zero=True)
+    flag_checks.check_positive('freeze_bn_delay', self.freeze_bn_delay,
+                               allow_zero=True)
+    flag_checks.check_positive('worker_replicas', self.worker_replicas)
+    flag_checks.check_positive('ps_tasks', self.ps_tasks, allow_zero=True)
+    flag_checks.check_positive('num_threads', self.num_threads, allow_zero=True)
+    flag_checks.check_fraction('batch_norm_decay', self.batch_norm_decay)
     if not 0 <= self.task < self.worker_replicas:
-      raise cli.BadInputError('--task must be in [0, %d) for %d worker(s), '
-                              'got %d' % (self.worker_replicas,
-                                          self.worker_replicas, self.task))
+      raise errors.BadInputError(
+          '--task must be in [0, %d) for %d worker(s), '
+          'got %d' % (self.worker_replicas, self.worker_replicas, self.task))
 
   @property
   def is_chief(self):
@@ -130,17 +132,6 @@ class TrainConfig:
 def decay_steps(num_train_examples, batch_size, num_epochs_per_decay):
   """Global steps between learning-rate decays (each step = one batch)."""
   return max(1, int(num_train_examples / batch_size * num_epochs_per_decay))
-
-
-def session_config(num_threads=0, task=None, distributed=False):
-  """cli.session_config, with soft placement and a worker's device filters."""
-  config = cli.session_config(num_threads)
-  config.allow_soft_placement = True
-  if distributed:
-    # A worker talks to the parameter servers and itself, never waits for
-    # the other workers.
-    config.device_filters.extend(['/job:ps', '/job:worker/task:%d' % task])
-  return config
 
 
 def _build_train_op(total_loss, learning_rate, global_step):
@@ -172,10 +163,10 @@ def build_train_graph(config, images, labels, num_classes, steps_per_decay):
   times the step users run. The global step must exist already.
 
   Returns:
-    TrainGraph(model_builder.TrainingModel, learning rate, train op).
+    TrainGraph(builder.TrainingModel, learning rate, train op).
   """
   global_step = tf.train.get_global_step()
-  model = model_builder.build_training_model(
+  model = builder.build_training_model(
       images, labels, num_classes, config.depth_multiplier,
       quantize=config.quantize, quant_delay=config.effective_quant_delay(),
       freeze_bn_delay=config.freeze_bn_delay,
@@ -203,7 +194,7 @@ def _add_summaries(total_loss, learning_rate, quant_variables):
       tf.summary.histogram(name, variable)
 
 
-def _fine_tune_init_fn(config, checkpoint_path, quant_variables):
+def _fine_tune_init_fn(config, checkpoint, quant_variables):
   """Scaffold init_fn restoring a checkpoint into a fresh model.
 
   As the original: everything but the global step (so the learning-rate
@@ -217,21 +208,20 @@ def _fine_tune_init_fn(config, checkpoint_path, quant_variables):
   candidates = [v for v in tf.global_variables()
                 if v is not global_step and
                 not (v.op.name + '/').startswith(excluded)]
-  to_restore = checkpoint_compat.plan_restore(
-      checkpoint_path, candidates, optional=quant_variables,
-      flag_name='fine_tune_checkpoint',
+  to_restore = checkpoint.plan_restore(
+      candidates, optional=quant_variables,
       hint=' (same --depth_multiplier and --num_classes? '
-           '--checkpoint_exclude_scopes=MobilenetV1/Logits skips the '
-           'classifier)')
+      '--checkpoint_exclude_scopes=MobilenetV1/Logits skips the '
+      'classifier)')
   saver = tf.train.Saver(var_list=to_restore)
   skipped = len(candidates) - len(to_restore)
 
-  def init_fn(unused_scaffold, session):
-    saver.restore(session, checkpoint_path)
-    logging.info('fine-tuning from %s: restored %d variables, %d left to '
-                 'their initializers (quantization ranges, excluded scopes); '
-                 'global step starts at 0', checkpoint_path, len(to_restore),
-                 skipped)
+  def init_fn(unused_scaffold, sess):
+    saver.restore(sess, checkpoint.path)
+    logging.info(
+        'fine-tuning from %s: restored %d variables, %d left to '
+        'their initializers (quantization ranges, excluded scopes); '
+        'global step starts at 0', checkpoint.path, len(to_restore), skipped)
 
   return init_fn
 
@@ -239,35 +229,35 @@ def _fine_tune_init_fn(config, checkpoint_path, quant_variables):
 def _numerics_failure(error, config):
   what = 'update' if ': update' in str(error) else 'loss'
   kind = 'Inf' if 'Inf' in str(error) and 'NaN' not in str(error) else 'NaN'
-  latest = checkpoint_compat.latest_checkpoint(config.checkpoint_dir)
+  latest = checkpoints.latest_checkpoint(config.checkpoint_dir)
   kept = ('the last good checkpoint is %s' % latest if latest
           else 'no checkpoint was written')
-  return cli.JobFailedError(
-      'training stopped: the %s became %s (try a lower --learning_rate); %s'
-      % (what, kind if what == 'loss' else 'NaN or Inf', kept))
+  return errors.JobFailedError(
+      'training stopped: the %s became %s (try a lower --learning_rate); %s' %
+      (what, kind if what == 'loss' else 'NaN or Inf', kept))
 
 
 def train(config):
   """Runs training as configured; returns a TrainResult.
 
   Raises:
-    cli.BadInputError: bad settings, data or fine-tune checkpoint.
-    cli.JobFailedError: the loss diverged (NaN or Inf).
+    errors.BadInputError: bad settings, data or fine-tune checkpoint.
+    errors.JobFailedError: the loss diverged (NaN or Inf).
   """
   config.validate()
   dataset = dataset_factory.get_dataset(config.dataset_name or None, 'train',
                                         config.dataset_dir or None)
-  num_classes, labels_offset = cli.resolve_num_classes(dataset,
-                                                       config.num_classes)
-  resume_from = checkpoint_compat.latest_checkpoint(config.checkpoint_dir)
-  fine_tune_path = None
-  if resume_from:
-    logging.info('resuming from %s%s', resume_from,
-                 ' (--fine_tune_checkpoint ignored: the run already has '
-                 'checkpoints)' if config.fine_tune_checkpoint else '')
+  num_classes, labels_offset = dataset.resolve_num_classes(config.num_classes)
+  resume_path = checkpoints.latest_checkpoint(config.checkpoint_dir)
+  fine_tune_from = None
+  if resume_path:
+    logging.info(
+        'resuming from %s%s', resume_path,
+        ' (--fine_tune_checkpoint ignored: the run already has '
+        'checkpoints)' if config.fine_tune_checkpoint else '')
   elif config.fine_tune_checkpoint:
-    fine_tune_path = checkpoint_compat.resolve_checkpoint(
-        config.fine_tune_checkpoint, 'fine_tune_checkpoint')
+    fine_tune_from = checkpoints.Checkpoint.resolve(config.fine_tune_checkpoint,
+                                                    'fine_tune_checkpoint')
   base_lr = config.base_learning_rate()
   steps_per_decay = decay_steps(dataset.num_samples, config.batch_size,
                                 config.num_epochs_per_decay)
@@ -302,62 +292,65 @@ def train(config):
           config, images, labels, num_classes, steps_per_decay)
       _add_summaries(model.total_loss, learning_rate, model.quant_variables)
 
-      if resume_from:
+      if resume_path:
         # Another model's checkpoint (e.g. --quantize added to a float
         # run's directory) is refused in one line, not by the restore.
-        checkpoint_compat.plan_restore(
-            resume_from, tf.global_variables(), flag_name='checkpoint_dir',
+        checkpoints.Checkpoint(resume_path, 'checkpoint_dir').plan_restore(
+            tf.global_variables(),
             hint=' (it holds another model: use a new --checkpoint_dir, or '
-                 'the same --depth_multiplier, --num_classes and '
-                 '--quantize)')
+            'the same --depth_multiplier, --num_classes and --quantize)')
       init_fn = None
-      if fine_tune_path and config.is_chief:
-        init_fn = _fine_tune_init_fn(config, fine_tune_path,
+      if fine_tune_from and config.is_chief:
+        init_fn = _fine_tune_init_fn(config, fine_tune_from,
                                      model.quant_variables)
       scaffold = tf.train.Scaffold(
           init_fn=init_fn,
           saver=tf.train.Saver(max_to_keep=config.max_checkpoints_to_keep,
                                sharded=distributed))
 
-    progress = training_hooks.ProgressHook(
-        model.total_loss, learning_rate, config.batch_size,
-        config.log_every_n_steps, config.number_of_steps)
-    hooks = [progress]
+    progress = hooks.ProgressHook(model.total_loss, learning_rate,
+                                  config.batch_size, config.log_every_n_steps,
+                                  config.number_of_steps)
+    run_hooks = [progress]
     if config.number_of_steps:
-      hooks.append(training_hooks.StopAtStepHook(config.number_of_steps))
-    sess_config = session_config(config.num_threads, config.task, distributed)
+      run_hooks.append(hooks.StopAtStepHook(config.number_of_steps))
+    sess_config = session.session_config(
+        config.num_threads, worker_task=config.task if distributed else None)
     if config.is_chief:
       if config.save_summaries_secs:
-        hooks.append(tf.train.SummarySaverHook(
-            save_secs=config.save_summaries_secs,
-            output_dir=config.checkpoint_dir, scaffold=scaffold))
+        run_hooks.append(
+            tf.train.SummarySaverHook(save_secs=config.save_summaries_secs,
+                                      output_dir=config.checkpoint_dir,
+                                      scaffold=scaffold))
       if config.save_interval_steps:
         save_kwargs = dict(save_steps=config.save_interval_steps)
       else:
         save_kwargs = dict(save_secs=config.save_interval_secs or None,
                            save_steps=None if config.save_interval_secs
                            else 10**12)  # 0 s: only at start and end.
-      hooks.append(tf.train.CheckpointSaverHook(
-          config.checkpoint_dir, scaffold=scaffold, **save_kwargs))
+      run_hooks.append(
+          tf.train.CheckpointSaverHook(config.checkpoint_dir, scaffold=scaffold,
+                                       **save_kwargs))
       creator = tf.train.ChiefSessionCreator(
           scaffold=scaffold, master=config.master, config=sess_config,
           checkpoint_dir=config.checkpoint_dir)
     else:
-      creator = training_hooks.WorkerSessionCreator(
-          scaffold=scaffold, master=config.master, config=sess_config)
+      creator = hooks.WorkerSessionCreator(scaffold=scaffold,
+                                           master=config.master,
+                                           config=sess_config)
 
     start = time.time()
     try:
       with tf.train.MonitoredSession(session_creator=creator,
-                                     hooks=hooks) as session:
-        while not session.should_stop():
-          session.run(train_op)
+                                     hooks=run_hooks) as sess:
+        while not sess.should_stop():
+          sess.run(train_op)
     except tf.errors.InvalidArgumentError as e:
       if _NUMERICS_TAG in str(e):
         raise _numerics_failure(e, config) from None
       raise
 
-  latest = checkpoint_compat.latest_checkpoint(config.checkpoint_dir)
+  latest = checkpoints.latest_checkpoint(config.checkpoint_dir)
   step = progress.global_step
   logging.info('training done at step %s in %.0f s; newest checkpoint %s',
                step, time.time() - start, latest)

@@ -1,4 +1,4 @@
-"""Tests of train_lib: float and quantized runs, fine-tuning, schedule, checks."""
+"""Tests of the trainer: float and quantized runs, fine-tuning, schedule, checks."""
 
 import glob
 import os
@@ -6,13 +6,15 @@ import os
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-import train_test_util as util
+from training import test_util as util
 
 util.use_test_data_cache()
 
-import checkpoint_compat  # pylint: disable=g-import-not-at-top,g-bad-import-order
-import cli
-import train_lib
+# pylint: disable=g-import-not-at-top,g-bad-import-order
+from core import errors
+from model import checkpoints
+from training import trainer
+# pylint: enable=g-import-not-at-top,g-bad-import-order
 
 
 def _checkpoint_tensors(path):
@@ -47,9 +49,9 @@ class ScheduleTest(tf.test.TestCase):
 
   def test_decay_every_two_and_a_half_epochs(self):
     # The original: ImageNet's 1271167 images, batch 64.
-    self.assertEqual(train_lib.decay_steps(1271167, 64, 2.5), 49654)
-    self.assertEqual(train_lib.decay_steps(1437, 32, 2.5), 112)
-    self.assertEqual(train_lib.decay_steps(10, 64, 2.5), 1)
+    self.assertEqual(trainer.decay_steps(1271167, 64, 2.5), 49654)
+    self.assertEqual(trainer.decay_steps(1437, 32, 2.5), 112)
+    self.assertEqual(trainer.decay_steps(10, 64, 2.5), 1)
 
   def test_bad_settings(self):
     for overrides, word in [(dict(depth_multiplier=0), 'depth_multiplier'),
@@ -59,7 +61,7 @@ class ScheduleTest(tf.test.TestCase):
                             (dict(learning_rate=0.0), 'learning_rate'),
                             (dict(task=2, worker_replicas=2), 'task')]:
       directory = overrides.pop('checkpoint_dir', '/tmp/x')
-      with self.assertRaisesRegex(cli.BadInputError, word):
+      with self.assertRaisesRegex(errors.BadInputError, word):
         util.tiny_train_config(directory, **overrides).validate()
 
 
@@ -67,11 +69,10 @@ class TrainTest(tf.test.TestCase):
 
   def test_float_run_checkpoints_and_summaries(self):
     directory = util.new_dir('float')
-    result = train_lib.train(util.tiny_train_config(directory,
-                                                    number_of_steps=6))
+    result = trainer.train(util.tiny_train_config(directory, number_of_steps=6))
     self.assertEqual(result.global_step, 6)
     self.assertEqual(result.num_classes, 10)
-    self.assertEqual(checkpoint_compat.latest_checkpoint(directory),
+    self.assertEqual(checkpoints.latest_checkpoint(directory),
                      result.checkpoint)
     tensors = _checkpoint_tensors(result.checkpoint)
     self.assertEqual(int(tensors['global_step']), 6)
@@ -84,8 +85,9 @@ class TrainTest(tf.test.TestCase):
 
   def test_quantized_run_learns_ranges(self):
     directory = util.new_dir('quant')
-    result = train_lib.train(util.tiny_train_config(
-        directory, quantize=True, quant_delay=2, number_of_steps=5))
+    result = trainer.train(
+        util.tiny_train_config(directory, quantize=True, quant_delay=2,
+                               number_of_steps=5))
     self.assertEqual(result.global_step, 5)
     tensors = _checkpoint_tensors(result.checkpoint)
     act_max = [n for n in tensors if n.endswith('act_quant/max')]
@@ -99,14 +101,15 @@ class TrainTest(tf.test.TestCase):
 
   def test_fine_tune_float_into_quantized_then_resume(self):
     float_dir = util.new_dir('ft_float')
-    float_result = train_lib.train(util.tiny_train_config(
-        float_dir, number_of_steps=8, learning_rate=0.05))
+    float_result = trainer.train(
+        util.tiny_train_config(float_dir, number_of_steps=8,
+                               learning_rate=0.05))
     quant_dir = util.new_dir('ft_quant')
     config = util.tiny_train_config(quant_dir, quantize=True,
                                     fine_tune_checkpoint=float_dir,
                                     number_of_steps=3)
     self.assertEqual(config.effective_quant_delay(), 0)
-    result = train_lib.train(config)
+    result = trainer.train(config)
     # The global step starts over; the float weights are the starting point.
     self.assertEqual(result.global_step, 3)
     before = _checkpoint_tensors(float_result.checkpoint)
@@ -118,49 +121,50 @@ class TrainTest(tf.test.TestCase):
 
     # Same command again with more steps: resumes (the fine-tune checkpoint
     # is ignored), continuing the global step.
-    resumed = train_lib.train(util.tiny_train_config(
-        quant_dir, quantize=True, fine_tune_checkpoint=float_dir,
-        number_of_steps=5))
+    resumed = trainer.train(
+        util.tiny_train_config(quant_dir, quantize=True,
+                               fine_tune_checkpoint=float_dir,
+                               number_of_steps=5))
     self.assertEqual(resumed.global_step, 5)
-    self.assertEqual(checkpoint_compat.checkpoint_global_step(
-        resumed.checkpoint), 5)
+    self.assertEqual(checkpoints.Checkpoint(resumed.checkpoint).global_step, 5)
     # Once more: the target is reached, so not a single step more.
-    again = train_lib.train(util.tiny_train_config(
-        quant_dir, quantize=True, number_of_steps=5))
+    again = trainer.train(
+        util.tiny_train_config(quant_dir, quantize=True, number_of_steps=5))
     self.assertEqual(again.global_step, 5)
-    self.assertEqual(checkpoint_compat.checkpoint_global_step(
-        checkpoint_compat.latest_checkpoint(quant_dir)), 5)
+    self.assertEqual(
+        checkpoints.Checkpoint(
+            checkpoints.latest_checkpoint(quant_dir)).global_step, 5)
 
   def test_fine_tune_checkpoint_that_does_not_fit(self):
     float_dir = util.new_dir('fit_float')
-    train_lib.train(util.tiny_train_config(float_dir, number_of_steps=1))
+    trainer.train(util.tiny_train_config(float_dir, number_of_steps=1))
     wider = util.tiny_train_config(util.new_dir('fit_wide'),
                                    depth_multiplier=0.5,
                                    fine_tune_checkpoint=float_dir)
-    with self.assertRaisesRegex(cli.BadInputError,
+    with self.assertRaisesRegex(errors.BadInputError,
                                 r'does not fit the model: .* has shape'):
-      train_lib.train(wider)
+      trainer.train(wider)
     missing = util.tiny_train_config(
         util.new_dir('fit_missing'),
         fine_tune_checkpoint=os.path.join(float_dir, 'no-such-ckpt'))
-    with self.assertRaisesRegex(cli.BadInputError, 'does not exist'):
-      train_lib.train(missing)
+    with self.assertRaisesRegex(errors.BadInputError, 'does not exist'):
+      trainer.train(missing)
     # Another class count fits once the classifier is excluded.
     other_classes = util.tiny_train_config(
         util.new_dir('fit_excluded'), fine_tune_checkpoint=float_dir,
         checkpoint_exclude_scopes=('MobilenetV1/Logits',),
         number_of_steps=1)
-    with self.assertRaisesRegex(cli.BadInputError, 'num_classes'):
-      train_lib.train(util.tiny_train_config(
-          util.new_dir('fit_classes'), num_classes=7,
-          fine_tune_checkpoint=float_dir))
-    self.assertEqual(train_lib.train(other_classes).global_step, 1)
+    with self.assertRaisesRegex(errors.BadInputError, 'num_classes'):
+      trainer.train(
+          util.tiny_train_config(util.new_dir('fit_classes'), num_classes=7,
+                                 fine_tune_checkpoint=float_dir))
+    self.assertEqual(trainer.train(other_classes).global_step, 1)
     # Resuming a directory that holds another model's checkpoint.
-    with self.assertRaisesRegex(cli.BadInputError,
-                                '--checkpoint_dir does not fit the model: .*'
-                                'weights_quant.*holds another model'):
-      train_lib.train(util.tiny_train_config(float_dir, quantize=True,
-                                             number_of_steps=2))
+    with self.assertRaisesRegex(
+        errors.BadInputError, '--checkpoint_dir does not fit the model: .*'
+        'weights_quant.*holds another model'):
+      trainer.train(
+          util.tiny_train_config(float_dir, quantize=True, number_of_steps=2))
 
 
 if __name__ == '__main__':

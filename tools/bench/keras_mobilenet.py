@@ -11,7 +11,7 @@ import numpy as np
 import tensorflow as tf
 import tf_keras
 
-import variants
+from core import variants
 
 
 def build(depth_multiplier, image_size,

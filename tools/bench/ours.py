@@ -1,6 +1,6 @@
 """Our MobileNet v1, measured the way the project's binaries run it.
 
-Training builds through train_lib.build_train_graph (the trainer's model,
+Training builds through trainer.build_train_graph (the trainer's model,
 loss, learning rate, guarded SGD step and batch-norm updates) and runs in a
 MonitoredSession with the trainer's session config and its progress hook,
 so the step timed is the step users run. Only the input differs: one batch
@@ -17,17 +17,15 @@ from third_party import tf_slim_compat  # pylint: disable=unused-import
 
 import tensorflow.compat.v1 as tf
 
-import cli
-import model_builder
-import train_lib
-import training_hooks
-import variants
+from core import session
+from core import variants
+from datasets import imagenet
+from model import builder
+from training import hooks
+from training import trainer
 
 # Large enough that the progress hook never logs during a benchmark.
 _NEVER = 10**12
-# The learning-rate schedule of an ImageNet run (its training split's size);
-# it only sets a constant of the step, not its cost.
-_IMAGENET_TRAIN_EXAMPLES = 1281167
 
 
 def cached_batch(batch_size, image_size, num_classes, seed=0):
@@ -50,26 +48,27 @@ class TrainRunner(object):
     self.images_per_step = batch_size
     # Quantized from step 0, as when fine-tuning a float checkpoint: the
     # fake-quant step is the one measured.
-    config = train_lib.TrainConfig(
-        checkpoint_dir='unused', batch_size=batch_size,
-        image_size=image_size, depth_multiplier=depth_multiplier,
-        quantize=quantize, quant_delay=0, num_threads=num_threads)
+    config = trainer.TrainConfig(checkpoint_dir='unused', batch_size=batch_size,
+                                 image_size=image_size,
+                                 depth_multiplier=depth_multiplier,
+                                 quantize=quantize, quant_delay=0,
+                                 num_threads=num_threads)
     self._graph = tf.Graph()
     with self._graph.as_default():
       tf.set_random_seed(seed)
       tf.train.get_or_create_global_step()
       images, labels = cached_batch(batch_size, image_size, num_classes,
                                     seed)
-      model, learning_rate, self._train_op = train_lib.build_train_graph(
+      model, learning_rate, self._train_op = trainer.build_train_graph(
           config, images, labels, num_classes,
-          steps_per_decay=train_lib.decay_steps(
-              _IMAGENET_TRAIN_EXAMPLES, batch_size,
-              config.num_epochs_per_decay))
+          steps_per_decay=trainer.decay_steps(imagenet.SPLITS_TO_SIZES['train'],
+                                              batch_size,
+                                              config.num_epochs_per_decay))
       self._saver = tf.train.Saver()
-      hook = training_hooks.ProgressHook(model.total_loss, learning_rate,
-                                         batch_size, _NEVER)
+      hook = hooks.ProgressHook(model.total_loss, learning_rate, batch_size,
+                                _NEVER)
       self._session = tf.train.SingularMonitoredSession(
-          hooks=[hook], config=train_lib.session_config(num_threads))
+          hooks=[hook], config=session.session_config(num_threads))
 
   def step(self):
     self._session.run(self._train_op)
@@ -96,12 +95,13 @@ class EvalRunner(object):
     self._graph = tf.Graph()
     with self._graph.as_default():
       images, _ = cached_batch(batch_size, image_size, num_classes, seed)
-      self._logits, _ = model_builder.build_eval_model(
-          images, num_classes, depth_multiplier, quantize=False)
+      self._logits, _ = builder.build_eval_model(images, num_classes,
+                                                 depth_multiplier,
+                                                 quantize=False)
       saver = tf.train.Saver()
-    # The eval binary's session config (eval_lib.Evaluator).
+    # The eval binary's session config (training/evaluator.py).
     self._session = tf.Session(graph=self._graph,
-                               config=cli.session_config(num_threads))
+                               config=session.session_config(num_threads))
     with self._graph.as_default():
       saver.restore(self._session, checkpoint)
 
@@ -117,10 +117,10 @@ def input_rate(image_size, batch_size, num_batches, warmup_batches):
 
   The pipeline training reads (decoded images cached, distorted
   preprocessing to image_size, batching, prefetch), measured by
-  tools/input_benchmark's function (tools/input_rate.py).
+  tools/input_benchmark's function (tools/bench/input_rate.py).
   """
   from datasets import dataset_factory  # pylint: disable=g-import-not-at-top
-  from tools import input_rate as input_rate_lib  # pylint: disable=g-import-not-at-top
+  from tools.bench import input_rate as input_rate_lib  # pylint: disable=g-import-not-at-top
   dataset = dataset_factory.get_dataset(None, 'train', None)
   rate, _ = input_rate_lib.measure(dataset, True, image_size, batch_size,
                                    num_batches, warmup_batches)
@@ -135,7 +135,7 @@ def jpeg_input_rate(image_size, batch_size, num_batches, warmup_batches,
   decoded, cropped and resized, as `input_benchmark --synthetic_jpeg`.
   """
   from datasets import dataset_factory  # pylint: disable=g-import-not-at-top
-  from tools import input_rate as input_rate_lib  # pylint: disable=g-import-not-at-top
+  from tools.bench import input_rate as input_rate_lib  # pylint: disable=g-import-not-at-top
   records = input_rate_lib.make_synthetic_jpeg_dataset(work_dir, num_images)
   dataset = dataset_factory.get_dataset(None, 'train', records)
   rate, _ = input_rate_lib.measure(dataset, True, image_size, batch_size,
@@ -148,12 +148,13 @@ def export_tflite(checkpoint, depth_multiplier, image_size, quantize,
                   output_dir, num_threads=0):
   """The .tflite bytes of the published bundle exported from `checkpoint`.
 
-  export/bundle.py writes <model>.tgz as for a release (frozen graph, float
-  or uint8 conversion, its checks); the .tflite is read back from it.
+  export/exporter.py writes <model>.tgz as for a release (frozen graph,
+  float or quantized conversion, its checks); the .tflite is read back.
   """
   from export import bundle  # pylint: disable=g-import-not-at-top
-  result = bundle.export_bundle(checkpoint, output_dir,
-                                depth_multiplier=depth_multiplier,
-                                image_size=image_size, quantize=quantize,
-                                num_threads=num_threads)
+  from export import exporter  # pylint: disable=g-import-not-at-top
+  result = exporter.export_bundle(checkpoint, output_dir,
+                                  depth_multiplier=depth_multiplier,
+                                  image_size=image_size, quantize=quantize,
+                                  num_threads=num_threads)
   return bundle.read_member(result.archive, 'tflite')

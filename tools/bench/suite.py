@@ -25,11 +25,11 @@ import time
 
 from absl import logging
 
-import variants
+from core import variants
 from tools.bench import keras_mobilenet
 from tools.bench import ours
-from tools.bench import timing
 from tools.bench import tflite_latency
+from tools.bench import timing
 
 
 # The figures every result has (the JSON's keys; more are kept beside them).

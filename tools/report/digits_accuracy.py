@@ -3,27 +3,28 @@
 Reads what the main job (tools/demo.py) wrote: summary.json (the TF eval of
 the float and the fake-quantized checkpoints on the validation split) and
 the two bundles; runs each bundle's .tflite over the same split with
-eval_lib.evaluate_tflite, so the uint8 model's accuracy is measured, not
+export.tflite_eval, so the uint8 model's accuracy is measured, not
 assumed.
 """
 
 import json
 import os
 
-import cli
-import eval_lib
-import variants
+from core import errors
+from core import paths
+from core import variants
 from datasets import dataset_factory
 from export import bundle
+from export import tflite_eval
 
-SUMMARY = 'summary.json'
+SUMMARY = paths.DEMO_SUMMARY_FILENAME
 
 
 def measure(demo_dir, num_threads=1):
   """The demo's four accuracies and how they were obtained (a dict)."""
   path = os.path.join(demo_dir, SUMMARY)
   if not os.path.isfile(path):
-    raise cli.BadInputError(
+    raise errors.BadInputError(
         '--demo_dir has no %s: %s (run `bazel run -c opt //tools:demo` '
         'first)' % (SUMMARY, demo_dir))
   with open(path, encoding='utf-8') as f:
@@ -47,12 +48,16 @@ def measure(demo_dir, num_threads=1):
     model = bundle.read_member(archive, 'tflite')
     name = variants.model_name(summary['depth_multiplier'],
                                summary['image_size'], kind == 'quant')
-    result = eval_lib.evaluate_tflite(model, dataset, summary['image_size'],
-                                      num_threads=num_threads)
-    rows.append({'model': label, 'steps': summary[kind]['global_step'],
-                 'accuracy': result.accuracy, 'recall_5': result.recall_5,
-                 'num_examples': result.num_examples,
-                 'source': 'eval_lib.evaluate_tflite on %s.tflite' % name})
+    result = tflite_eval.evaluate_tflite(model, dataset,
+                                         num_threads=num_threads)
+    rows.append({
+        'model': label,
+        'steps': summary[kind]['global_step'],
+        'accuracy': result.accuracy,
+        'recall_5': result.recall_5,
+        'num_examples': result.num_examples,
+        'source': 'tflite_eval.evaluate_tflite on %s.tflite' % name
+    })
   return {'depth_multiplier': summary['depth_multiplier'],
           'image_size': summary['image_size'],
           'dataset': '%s/%s (%d examples)' % (dataset.name,

@@ -14,8 +14,8 @@ matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top,wrong-import-position
 from matplotlib import ticker  # pylint: disable=g-import-not-at-top,wrong-import-position
 
-import atomic_file  # pylint: disable=g-import-not-at-top,wrong-import-position
-import variants  # pylint: disable=g-import-not-at-top,wrong-import-position
+from core import atomic_file
+from core import variants
 from tools.bench import suite  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 CHART_NAME = 'accuracy_vs_macs.png'
@@ -193,9 +193,8 @@ def _digits_section(digits):
       '//tools:demo`: float training, then quantized fine-tuning from it), '
       'evaluated on %s. The TensorFlow rows are the demo\'s own eval; the '
       '.tflite rows run each exported bundle\'s model over the same split '
-      '(eval_lib.evaluate_tflite).' % (
-          variants.format_depth_multiplier(digits['depth_multiplier']),
-          digits['image_size'], digits['dataset']),
+      '(export/tflite_eval.py).' % (variants.format_depth_multiplier(
+          digits['depth_multiplier']), digits['image_size'], digits['dataset']),
       '',
       '| model | steps | Accuracy | Recall_5 | examples | measured by |',
       '|---|---:|---:|---:|---:|---|',

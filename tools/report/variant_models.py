@@ -18,11 +18,11 @@ from third_party import tf_slim_compat  # pylint: disable=unused-import
 
 import tensorflow.compat.v1 as tf
 
-import model_builder
-import variants
+from core import variants
 from export import freeze
 from export import tflite
-from tools import graph_stats
+from model import builder
+from model import graph_stats
 from tools.bench import ours
 from tools.bench import tflite_latency
 
@@ -48,8 +48,8 @@ def uint8_tflite(depth_multiplier, image_size, work_dir, calibration_steps=3,
     checkpoint = runner.save(work_dir)
   finally:
     runner.close()
-  graph = model_builder.build_inference_graph(depth_multiplier, image_size,
-                                              num_classes, quantize=True)
+  graph = builder.build_inference_graph(depth_multiplier, image_size,
+                                        num_classes, quantize=True)
   return tflite.to_uint8_tflite(freeze.freeze_graph(graph, checkpoint))
 
 
@@ -57,9 +57,9 @@ def measure(depth_multiplier, image_size, work_dir, invokes=50, warmup=10,
             calibration_steps=3):
   """{macs, params, float/uint8 bytes and ms (1 thread, all threads)}."""
   start = time.time()
-  graph = model_builder.build_inference_graph(
-      depth_multiplier, image_size, variants.IMAGENET_NUM_CLASSES,
-      quantize=False)
+  graph = builder.build_inference_graph(depth_multiplier, image_size,
+                                        variants.IMAGENET_NUM_CLASSES,
+                                        quantize=False)
   row = {'variant': variants.model_name(depth_multiplier, image_size),
          'depth_multiplier': depth_multiplier, 'image_size': image_size,
          'macs': graph_stats.graph_macs(graph),

@@ -1,0 +1,25 @@
+"""Running the project's own Python entry points in child processes.
+
+For the tools that start other binaries (the cluster launcher starts
+trainers) and for the tests that run binaries end to end: the child gets this
+interpreter and the project root first on PYTHONPATH, so it imports the same
+modules as the parent, inside Bazel's runfiles or in a checkout.
+"""
+
+import os
+import sys
+
+from core import paths
+
+
+def script_command(relative_path):
+  """[python, path] running the project's script at `relative_path`
+  (e.g. 'mobilenet_v1_train.py'); run it with script_env()."""
+  return [sys.executable, os.path.join(paths.ROOT, relative_path)]
+
+
+def script_env():
+  """This process's environment with the project root first on PYTHONPATH."""
+  env = dict(os.environ)
+  env['PYTHONPATH'] = paths.ROOT + os.pathsep + env.get('PYTHONPATH', '')
+  return env
