@@ -4,9 +4,11 @@ Shared by both converters. The items of a split (already in their final,
 deterministically shuffled order) are cut into contiguous ranges, one per
 shard, and the shards are written by a pool of threads; each shard's content
 depends only on its range, so any thread count gives the same files. A shard
-is written under a hidden temporary name and renamed when complete, so an
-interrupted run never leaves a file that looks finished. Files that are not
-readable images are skipped and named in a warning.
+is written under a hidden temporary name and renamed when complete
+(core.atomic_file), so an interrupted run never leaves a file that looks
+finished. Files that are not readable images are skipped and named in a
+warning. Progress (images/s, ETA) is logged as for every long job
+(core.progress).
 """
 
 import collections
@@ -14,12 +16,12 @@ import concurrent.futures
 import glob
 import os
 import threading
-import time
-import uuid
 
 from absl import logging
 import tensorflow as tf
 
+from core import atomic_file
+from core import progress
 from datasets import dataset_info
 from datasets import image_coding
 
@@ -41,39 +43,13 @@ def shard_ranges(num_items, num_shards):
           for i in range(num_shards)]
 
 
-class _Progress(object):
-  """Thread-safe counter that logs progress every `every` images."""
-
-  def __init__(self, split_name, total, every=1000):
-    self._split_name = split_name
-    self._total = total
-    self._every = every
-    self._done = 0
-    self._lock = threading.Lock()
-    self._start = time.time()
-
-  def add(self, count=1):
-    with self._lock:
-      before = self._done
-      self._done += count
-      if self._done // self._every > before // self._every:
-        elapsed = max(time.time() - self._start, 1e-6)
-        rate = self._done / elapsed
-        eta = (self._total - self._done) / rate if rate else 0.0
-        logging.info('%s: %d/%d images, %.0f images/s, ETA %.0f s',
-                     self._split_name, self._done, self._total, rate, eta)
-
-
-def _write_shard(path, items, encode_fn, progress):
+def _write_shard(path, items, encode_fn, progress_counter):
   """Writes the records of `items` to `path` via a temporary file."""
-  directory, basename = os.path.split(path)
-  temp_path = os.path.join(
-      directory, '.%s.tmp-%d-%s' % (basename, os.getpid(), uuid.uuid4().hex))
   skipped = []
   fixes = collections.Counter()
   num_written = 0
   max_height = max_width = 0
-  try:
+  with atomic_file.replacing(path) as temp_path:
     with tf.io.TFRecordWriter(temp_path) as writer:
       for item in items:
         try:
@@ -82,20 +58,29 @@ def _write_shard(path, items, encode_fn, progress):
           logging.warning('skipping %s: not a readable image (%s)',
                           item.path, e)
           skipped.append((item.path, str(e)))
-          progress.add()
+          progress_counter.add()
           continue
         writer.write(record)
         num_written += 1
         fixes.update(item_fixes)
         max_height = max(max_height, height)
         max_width = max(max_width, width)
-        progress.add()
-    os.replace(temp_path, path)
-  except BaseException:
-    if os.path.exists(temp_path):
-      os.remove(temp_path)
-    raise
+        progress_counter.add()
   return num_written, skipped, fixes, max_height, max_width
+
+
+class _Counter(object):
+  """Images done over all shard threads, reported through core.progress."""
+
+  def __init__(self, split_name, total):
+    self._done = 0
+    self._lock = threading.Lock()
+    self._progress = progress.Progress(split_name, total, 'images')
+
+  def add(self):
+    with self._lock:
+      self._done += 1
+      self._progress.update(self._done)
 
 
 def remove_stale_files(output_dir, split_name, keep_basenames):
@@ -109,8 +94,7 @@ def remove_stale_files(output_dir, split_name, keep_basenames):
     if os.path.basename(path) not in keep_basenames:
       logging.info('removing stale shard %s', path)
       os.remove(path)
-  for path in glob.glob(os.path.join(output_dir, '.%s-*.tmp-*' % split_name)):
-    os.remove(path)
+  atomic_file.remove_stale_temps(output_dir)
 
 
 def write_split(output_dir, split_name, items, num_shards, num_threads,
@@ -135,12 +119,12 @@ def write_split(output_dir, split_name, items, num_shards, num_threads,
                         dataset_info.shard_basename(split_name, i, num_shards))
            for i in range(num_shards)]
   ranges = shard_ranges(len(items), num_shards)
-  progress = _Progress(split_name, len(items))
+  counter = _Counter(split_name, len(items))
   logging.info('writing %d %s images to %d shards in %s with %d threads',
                len(items), split_name, num_shards, output_dir, num_threads)
   with concurrent.futures.ThreadPoolExecutor(max(1, num_threads)) as pool:
     futures = [pool.submit(_write_shard, path, items[start:end], encode_fn,
-                           progress)
+                           counter)
                for path, (start, end) in zip(paths, ranges)]
     results = [future.result() for future in futures]
   remove_stale_files(output_dir, split_name,

@@ -1,6 +1,6 @@
 """Runs .tflite models with the LiteRT interpreter, the one way they are run.
 
-The export checks, eval_lib.evaluate_tflite, tools/label_image and the
+The export checks, export/tflite_eval.py, tools/label_image and the
 latency benchmark load models, read their single input and output, quantize
 inputs and dequantize outputs through this module. A quantized tensor holds
 q for the real value (q - zero_point) * scale (TensorFlow Lite's rule).

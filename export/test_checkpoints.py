@@ -1,6 +1,6 @@
 """Tiny trained checkpoints for the export tests, made the cheap honest way.
 
-The training graph of model_builder (the trainer's), depth multiplier 0.25,
+The training graph of model/builder.py (the trainer's), depth multiplier 0.25,
 32 px, 10 classes, a few SGD steps on random images; the quantized one is
 then fine-tuned from the float one with the fake-quant rewrite (quantized
 from step 0), so its weight ranges are set and its activation ranges have

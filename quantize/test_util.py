@@ -37,7 +37,7 @@ def random_labels(seed, batch_size=BATCH_SIZE, num_classes=NUM_CLASSES):
 
 def build_model(images, is_training, batch_norm_decay=None,
                 dropout_keep_prob=0.999):
-  """MobileNet v1 as model_builder builds it, or with a faster BN decay.
+  """MobileNet v1 as model/builder.py builds it, or with a faster BN decay.
 
   A small batch_norm_decay makes the moving statistics follow the data
   within a few steps, so folding tests see non-trivial moving averages.

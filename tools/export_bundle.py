@@ -8,7 +8,7 @@
 Writes --output_dir/<model>.tgz (e.g. mobilenet_v1_0.5_160.tgz) holding the
 checkpoint, the eval graph as text, the frozen graph, the info file and the
 TensorFlow Lite model (uint8 for --quantize), after checking the .tflite
-against the frozen graph (export/checks.py). Nothing is written to
+against the frozen graph (export/float_parity.py, export/quant_parity.py). Nothing is written to
 --output_dir unless every step and check passed.
 """
 

@@ -4,7 +4,7 @@
       --output_dir=/data/release
 
 --checkpoints_root holds one training directory per bundle, named by it
-(mobilenet_v1_1.0_224/, mobilenet_v1_1.0_224_quant/, ... as in variants.py);
+(mobilenet_v1_1.0_224/, mobilenet_v1_1.0_224_quant/, ... as in core/variants.py);
 each one's newest checkpoint becomes <model>.tgz in --output_dir, as many
 exports at once as there are cores. Bundles already up to date with their
 checkpoint are skipped; models without a checkpoint are named and the rest

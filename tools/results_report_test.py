@@ -1,7 +1,7 @@
 """The results report on small inputs: a tiny variant, a tiny demo run.
 
 The demo directory is made the way tools/demo makes it (a float and a
-quantized checkpoint exported as bundles through export/bundle, and a
+quantized checkpoint exported as bundles through export/exporter, and a
 summary.json), from export's tiny test checkpoints, so the uint8 .tflite
 accuracy in the report is really measured over the digits.
 """

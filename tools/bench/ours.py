@@ -85,7 +85,7 @@ class TrainRunner(object):
 
 
 class EvalRunner(object):
-  """One eval batch of the float eval graph (model_builder's) per step(),
+  """One eval batch of the float eval graph (model/builder.py's) per step(),
   with the weights of a checkpoint."""
 
   def __init__(self, depth_multiplier, image_size, batch_size, checkpoint,

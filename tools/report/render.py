@@ -66,7 +66,7 @@ def draw_chart(model_rows, path):
     if len(line) > 1:
       left.plot(*zip(*line), color=color, alpha=0.4, linewidth=1)
   left.set_xscale('log')
-  left.set_xlabel('Million MACs (measured from the graph, tools/graph_stats)')
+  left.set_xlabel('Million MACs (measured from the graph, model/graph_stats)')
   left.set_ylabel('ImageNet top-1 % (published by the original)')
   left.set_title('Accuracy vs MACs (filled: float, hollow: _quant)')
   right.set_xscale('log')
@@ -155,7 +155,7 @@ def _model_section(rows, settings):
   lines = [
       '## The models', '',
       'MACs and parameters from each built graph (1001 classes, one image; '
-      'tools/graph_stats). The .tflite files are converted by export/\'s '
+      'model/graph_stats). The .tflite files are converted by export/\'s '
       'freeze and tflite functions from initialised models (the uint8 one '
       'after %d quantized training steps on random images, to give every '
       'range a value): sizes and latency do not depend on trained weights. '

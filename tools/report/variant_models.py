@@ -1,7 +1,7 @@
 """Per-variant model figures: MACs, parameters, .tflite sizes and latency.
 
 For the results report's model table. MACs and parameters come from the
-built graph (tools/graph_stats). The .tflite files are converted with
+built graph (model/graph_stats). The .tflite files are converted with
 export/'s freeze and tflite functions from models that are initialised,
 not trained (size and latency do not depend on the weights' values): the
 float model straight from its initial weights; the uint8 model after a few
