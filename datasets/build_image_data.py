@@ -21,7 +21,6 @@ from absl import flags
 from core import app
 from core import errors
 from core import paths
-from datasets import dataset_info
 from datasets import image_coding
 from datasets import image_folder
 

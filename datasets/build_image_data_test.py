@@ -8,7 +8,6 @@ from absl.testing import absltest
 from absl.testing import flagsaver
 import numpy as np
 
-from core import app
 from datasets import build_image_data
 from datasets import dataset_info
 from datasets import image_folder

@@ -77,17 +77,22 @@ def parse_variants(values):
   return parsed
 
 
-def load_benchmarks(paths):
+def _read_json(path, flag_name):
+  """The JSON file --flag_name names; BadInputError if it cannot be read."""
+  try:
+    with open(path, encoding='utf-8') as f:
+      return json.load(f)
+  except (OSError, ValueError) as e:
+    raise errors.BadInputError('--%s: cannot read %s: %s' % (
+        flag_name, path, errors.one_line(e))) from e
+
+
+def load_benchmarks(json_paths):
   """The benchmark results, checked for the figures the report shows."""
   from tools.bench import suite  # pylint: disable=g-import-not-at-top
   results = []
-  for path in paths:
-    try:
-      with open(path, encoding='utf-8') as f:
-        result = json.load(f)
-    except (OSError, ValueError) as e:
-      raise errors.BadInputError('--benchmark_json: cannot read %s: %s' %
-                                 (path, errors.one_line(e))) from e
+  for path in json_paths:
+    result = _read_json(path, 'benchmark_json')
     missing = [k for k in suite.FIGURES if k not in result]
     if missing:
       raise errors.BadInputError(
@@ -168,12 +173,7 @@ def main(argv):
       paths.workspace_dir(), 'docs'))
   if FLAGS.from_data:
     path = paths.user_path(FLAGS.from_data)
-    try:
-      with open(path, encoding='utf-8') as f:
-        data = json.load(f)
-    except (OSError, ValueError) as e:
-      raise errors.BadInputError('--from_data: cannot read %s: %s' %
-                                 (path, errors.one_line(e))) from e
+    data = _read_json(path, 'from_data')
     print('wrote %s (from %s)' % (', '.join(write_report(data, out_dir)),
                                    path))
     return
@@ -188,8 +188,8 @@ def main(argv):
     demo_dir = paths.user_path(FLAGS.demo_dir) if FLAGS.demo_dir else None
   data = gather(model_variants, benchmark_paths, demo_dir, FLAGS.invokes,
                 FLAGS.warmup, FLAGS.calibration_steps)
-  paths = write_report(data, out_dir)
-  print('wrote %s in %.0f s' % (', '.join(paths), data['seconds']))
+  written = write_report(data, out_dir)
+  print('wrote %s in %.0f s' % (', '.join(written), data['seconds']))
 
 
 if __name__ == '__main__':

@@ -17,7 +17,6 @@ util.use_test_data_cache()
 
 # pylint: disable=g-import-not-at-top,g-bad-import-order
 from core import errors
-from export import bundle
 from export import exporter
 from export import test_checkpoints
 from tools import results_report

@@ -87,8 +87,8 @@ class EvaluateTest(tf.test.TestCase):
     self.assertEqual(result.recall_5, top5 / 20)
     self.assertEqual(result.global_step, 25)
     with open(os.path.join(eval_dir, 'metrics.json')) as f:
-      metrics = json.load(f)
-    self.assertEqual(metrics, {
+      record = json.load(f)
+    self.assertEqual(record, {
         'accuracy': top1 / 20, 'recall_5': top5 / 20, 'num_examples': 20,
         'global_step': 25, 'checkpoint': os.path.abspath(self.checkpoint)})
     tags = {}
