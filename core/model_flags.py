@@ -45,13 +45,19 @@ def define_model_flags(depth_multiplier=1.0, image_size=224, quantize=True,
 
 
 def define_dataset_flags():
-  """--dataset_name and --dataset_dir."""
+  """--dataset_name, --dataset_dir and --preprocessing."""
   flags.DEFINE_string('dataset_name', '',
                       'digits, imagenet or custom; empty: decided by '
                       '--dataset_dir.')
   flags.DEFINE_string('dataset_dir', '',
                       'A TFRecord directory (build_image_data or '
                       'build_imagenet_data); empty: the built-in digits.')
+  flags.DEFINE_enum('preprocessing', '', ['', 'inception', 'gentle'],
+                    'Image preprocessing: inception (the original\'s, for '
+                    'photos: strong random crops, flips; eval crops the '
+                    'centre) or gentle (for small or centred images: mild '
+                    'crops, no flip, the whole image at eval); empty: '
+                    'chosen by the data (logged).')
 
 
 def define_num_threads():

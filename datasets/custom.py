@@ -12,11 +12,10 @@ from datasets import dataset_info
 NAME = 'custom'
 
 
-def get_split(split_name, dataset_dir, info, preprocessing_kwargs, name=NAME):
+def get_split(split_name, dataset_dir, info, preprocessing, name=NAME):
   """The Dataset of `split_name` described by `info` (dataset_info.json).
 
-  preprocessing_kwargs are the Dataset's (dataset_factory.preprocessing_kwargs
-  of its dataset name).
+  preprocessing is the Dataset's style (dataset_factory chooses it).
 
   Raises:
     dataset_info.DatasetError: unknown or empty split, missing shards.
@@ -38,5 +37,5 @@ def get_split(split_name, dataset_dir, info, preprocessing_kwargs, name=NAME):
       filenames=filenames, num_samples=split['num_samples'],
       num_classes=info['num_classes'], labels_offset=info['labels_offset'],
       label_names=dataset_info.read_labels(dataset_dir),
-      preprocessing_kwargs=preprocessing_kwargs,
+      preprocessing=preprocessing,
       max_image_size=info.get('max_image_size'))

@@ -19,6 +19,7 @@ import tensorflow as tf
 
 from datasets import dataset_info
 from datasets import tfexample
+from preprocessing import mobilenet_v1_preprocessing
 from preprocessing import preprocessing_factory
 
 AUTOTUNE = tf.data.AUTOTUNE
@@ -47,14 +48,15 @@ class Dataset(object):
       yielded as stored; a model without the background class subtracts
       this from the labels and uses num_classes - labels_offset logits.
     label_names: {label: name}, or None when unknown.
-    preprocessing_kwargs: the preprocessing arguments that suit this data
-      (crop strength etc.), for preprocessing_factory functions.
+    preprocessing: the preprocessing style for this data, a name of
+      mobilenet_v1_preprocessing.STYLES ('inception' or 'gentle'; see
+      dataset_factory for how it is chosen).
     max_image_size: (height, width) of the largest image, or None if not
       recorded.
   """
 
   def __init__(self, name, split_name, dataset_dir, filenames, num_samples,
-               num_classes, labels_offset, label_names, preprocessing_kwargs,
+               num_classes, labels_offset, label_names, preprocessing,
                max_image_size=None):
     self.name = name
     self.split_name = split_name
@@ -64,14 +66,20 @@ class Dataset(object):
     self.num_classes = int(num_classes)
     self.labels_offset = int(labels_offset)
     self.label_names = label_names
-    self.preprocessing_kwargs = dict(preprocessing_kwargs)
+    if preprocessing not in mobilenet_v1_preprocessing.STYLES:
+      raise dataset_info.DatasetError(
+          'unknown preprocessing %r (known: %s)' % (
+              preprocessing,
+              ', '.join(sorted(mobilenet_v1_preprocessing.STYLES))))
+    self.preprocessing = preprocessing
     self.max_image_size = tuple(max_image_size) if max_image_size else None
 
   def __repr__(self):
     return ('Dataset(name=%r, split_name=%r, num_samples=%d, num_classes=%d, '
-            'labels_offset=%d, dataset_dir=%r)' % (
+            'labels_offset=%d, preprocessing=%r, dataset_dir=%r)' % (
                 self.name, self.split_name, self.num_samples,
-                self.num_classes, self.labels_offset, self.dataset_dir))
+                self.num_classes, self.labels_offset, self.preprocessing,
+                self.dataset_dir))
 
   def resolve_num_classes(self, num_classes=None):
     """(logits, label shift) of a classifier with `num_classes` on this data.
@@ -105,6 +113,11 @@ class Dataset(object):
           '--num_examples %d is more than the %d examples of %s/%s' %
           (wanted, self.num_samples, self.name, self.split_name))
     return wanted
+
+  @property
+  def preprocessing_kwargs(self):
+    """The preprocessing arguments of self.preprocessing."""
+    return dict(mobilenet_v1_preprocessing.STYLES[self.preprocessing])
 
   def decoded_size_bytes(self):
     """Memory for all images decoded, or None if the image size is unknown."""

@@ -13,14 +13,21 @@ Rules:
     (written by build_image_data or build_imagenet_data) whatever name is
     given, except that a name contradicting the description ('imagenet' or
     'digits' for other data) is an error. Every described directory is read
-    by custom.get_split, with the preprocessing its dataset name calls for.
+    by custom.get_split.
   * a dataset_dir without it is ImageNet in TF-Slim's layout, when the name
     is 'imagenet' or the standard shard names are there.
-Every problem raises dataset_info.DatasetError (a ValueError) with a one-line
-message.
+  * the preprocessing style (mobilenet_v1_preprocessing.STYLES) is the one
+    asked for, else chosen by choose_preprocessing: the original's
+    Inception style for ImageNet and for photos, the gentle one for the
+    digits and for data whose images are all small (recorded in
+    dataset_info.json by the converters); the choice is logged.
+Every problem raises dataset_info.DatasetError (a BadInputError) with a
+one-line message.
 """
 
 import os
+
+from absl import logging
 
 from core import paths
 from datasets import custom
@@ -32,33 +39,66 @@ from preprocessing import mobilenet_v1_preprocessing
 DatasetError = dataset_info.DatasetError
 NAMES = (digits.NAME, imagenet.NAME, custom.NAME)
 SPLIT_NAMES = dataset_info.SPLIT_NAMES
-# The one map from a dataset name to the preprocessing that suits it; data
-# of any other name (imagenet, custom, ...) gets the Inception defaults.
-_PREPROCESSING_KWARGS = {
-    digits.NAME: digits.PREPROCESSING_KWARGS,
-}
+# Data whose largest image is at most this many pixels on its longer side
+# gets the gentle preprocessing unless told otherwise: small images are
+# thumbnails, icons, digits, centred objects that the Inception crop (down
+# to 5 % of the area) would cut away (docs/TRAINING.md has the measurement).
+SMALL_IMAGE_MAX_SIDE = 64
 
 
-def preprocessing_kwargs(name):
-  """The preprocessing arguments for data of dataset name `name`."""
-  return _PREPROCESSING_KWARGS.get(name,
-                                   mobilenet_v1_preprocessing.DEFAULT_KWARGS)
+def choose_preprocessing(name, info=None):
+  """(style, why): the preprocessing that suits data of dataset `name`.
+
+  Args:
+    name: the dataset's name ('digits', 'imagenet', 'custom', ...).
+    info: its dataset_info.json, if it has one (for the image size).
+  """
+  inception = mobilenet_v1_preprocessing.INCEPTION
+  gentle = mobilenet_v1_preprocessing.GENTLE
+  if name == digits.NAME:
+    return gentle, 'the built-in digits are small, centred images'
+  if name == imagenet.NAME:
+    return inception, 'ImageNet, as the original'
+  size = (info or {}).get('max_image_size')
+  if not size:
+    return inception, 'the image size of %s is not recorded' % name
+  if max(size) <= SMALL_IMAGE_MAX_SIDE:
+    return gentle, 'its images are at most %dx%d px, small (<= %d)' % (
+        size[0], size[1], SMALL_IMAGE_MAX_SIDE)
+  return inception, 'its images are up to %dx%d px (> %d)' % (
+      size[0], size[1], SMALL_IMAGE_MAX_SIDE)
 
 
-def _read_described(split_name, dataset_dir, info):
+def _style(name, info, preprocessing):
+  """The style asked for, else the chosen one; logs which and why."""
+  if preprocessing:
+    if preprocessing not in mobilenet_v1_preprocessing.STYLES:
+      raise DatasetError('unknown --preprocessing %r (known: %s)' % (
+          preprocessing, ', '.join(sorted(mobilenet_v1_preprocessing.STYLES))))
+    logging.info('preprocessing: %s (--preprocessing)', preprocessing)
+    return preprocessing
+  style, why = choose_preprocessing(name, info)
+  logging.info('preprocessing: %s, as %s (--preprocessing chooses another)',
+               style, why)
+  return style
+
+
+def _read_described(split_name, dataset_dir, info, preprocessing):
   """The split of a directory with a dataset_info.json (`info`)."""
   described = info['name']
   return custom.get_split(split_name, dataset_dir, info,
-                          preprocessing_kwargs(described), name=described)
+                          _style(described, info, preprocessing),
+                          name=described)
 
 
-def get_dataset(name, split_name, dataset_dir=None):
+def get_dataset(name, split_name, dataset_dir=None, preprocessing=None):
   """The Dataset (datasets.dataset.Dataset) for one split.
 
   Args:
     name: None, 'digits', 'imagenet' or 'custom' (see the module rules).
     split_name: 'train' or 'validation'.
     dataset_dir: the TFRecord directory; None for the built-in digits.
+    preprocessing: a style name, or None / '' to choose by the data.
 
   Raises:
     DatasetError: unknown name or split, missing directory or records, or a
@@ -75,7 +115,7 @@ def get_dataset(name, split_name, dataset_dir=None):
     if name in (None, digits.NAME):
       directory = digits.ensure_cache()
       return _read_described(split_name, directory,
-                             dataset_info.read_info(directory))
+                             dataset_info.read_info(directory), preprocessing)
     raise DatasetError('dataset %r needs a dataset_dir (TFRecords written by '
                        'build_%s_data)' % (
                            name, 'imagenet' if name == imagenet.NAME
@@ -92,11 +132,11 @@ def get_dataset(name, split_name, dataset_dir=None):
                          'dataset name or use %r' % (
                              dataset_dir, described, info['num_classes'],
                              name, described))
-    return _read_described(split_name, dataset_dir, info)
+    return _read_described(split_name, dataset_dir, info, preprocessing)
   if name == imagenet.NAME or (name is None and
                                imagenet.has_standard_shards(dataset_dir)):
     return imagenet.get_split(split_name, dataset_dir,
-                              preprocessing_kwargs(imagenet.NAME))
+                              _style(imagenet.NAME, None, preprocessing))
   raise DatasetError(
       'no %s in %s: not written by build_image_data, or the conversion did '
       'not finish (for TF-Slim ImageNet shards, use the dataset name '

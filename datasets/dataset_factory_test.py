@@ -177,6 +177,29 @@ class DatasetFactoryTest(tf.test.TestCase):
               break
           self.assertEqual(count, 9)
 
+  def test_preprocessing_is_chosen_by_image_size_or_asked_for(self):
+    # self.dir's images are small (test_images writes a few pixels each).
+    dataset = dataset_factory.get_dataset(None, 'train', self.dir)
+    self.assertEqual(dataset.preprocessing, 'gentle')
+    self.assertEqual(dataset.preprocessing_kwargs['central_fraction'], 1.0)
+    asked = dataset_factory.get_dataset(None, 'train', self.dir,
+                                        preprocessing='inception')
+    self.assertEqual(asked.preprocessing, 'inception')
+    with self.assertRaisesRegex(dataset_info.DatasetError,
+                                "unknown --preprocessing 'vgg'"):
+      dataset_factory.get_dataset(None, 'train', self.dir, 'vgg')
+    limit = dataset_factory.SMALL_IMAGE_MAX_SIDE
+    for size, style in (([limit, limit], 'gentle'),
+                        ([limit, limit + 1], 'inception'),
+                        (None, 'inception')):
+      info = {'max_image_size': size} if size else {}
+      self.assertEqual(
+          dataset_factory.choose_preprocessing('custom', info)[0], style)
+    self.assertEqual(dataset_factory.choose_preprocessing('imagenet')[0],
+                     'inception')
+    self.assertEqual(dataset_factory.choose_preprocessing('digits')[0],
+                     'gentle')
+
   def test_imagenet_layout_uses_the_standard_constants(self):
     directory = self.create_tempdir().full_path
     for i in range(1024):
@@ -188,6 +211,7 @@ class DatasetFactoryTest(tf.test.TestCase):
       self.assertEqual((dataset.name, dataset.num_samples, dataset.num_classes,
                         dataset.labels_offset),
                        ('imagenet', 1281167, 1001, 1))
+      self.assertEqual(dataset.preprocessing, 'inception')
       self.assertEqual(dataset.preprocessing_kwargs['crop_area_range'],
                        (0.05, 1.0))
       self.assertEqual(dataset.preprocessing_kwargs['central_fraction'],

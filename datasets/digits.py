@@ -46,23 +46,6 @@ STORED_SIZE = 8 * UPSCALE
 VALIDATION_SHARE = 0.2
 SPLIT_SEED = 0
 
-# The digits' preprocessing (dataset_factory gives it to their Dataset). The
-# Inception crop (down to 5 % of the area) would cut most of a digit away,
-# and a mirrored digit is another symbol: so a gentle crop (at least 75 % of
-# the area, near square), no flip, no central crop at eval (the digits fill
-# the frame).
-PREPROCESSING_KWARGS = dict(
-    crop_area_range=(0.75, 1.0),
-    crop_aspect_ratio_range=(0.85, 1.18),
-    min_object_covered=0.75,
-    max_crop_attempts=100,
-    random_flip=False,
-    color_distortion=True,
-    fast_mode=True,
-    central_fraction=1.0,
-)
-
-
 def cache_root():
   """$MOBILENET_V1_DATA_CACHE, else $XDG_CACHE_HOME/mobilenet_v1."""
   root = os.environ.get(CACHE_ENV)
@@ -78,11 +61,11 @@ def cache_dir():
   return os.path.join(cache_root(), NAME)
 
 
-def to_stored_pixels(image_8x8):
-  """8x8 values 0..16 -> uint8 [32, 32]: grey levels, each pixel 4x4."""
+def to_stored_pixels(image_8x8, upscale=UPSCALE):
+  """8x8 values 0..16 -> uint8 [8u, 8u]: grey levels, each pixel u x u."""
   grey = np.round(np.asarray(image_8x8, np.float64) * 255.0 / 16.0)
   grey = grey.astype(np.uint8)
-  return np.repeat(np.repeat(grey, UPSCALE, axis=0), UPSCALE, axis=1)
+  return np.repeat(np.repeat(grey, upscale, axis=0), upscale, axis=1)
 
 
 def split_indices(labels):
@@ -95,19 +78,35 @@ def split_indices(labels):
   return np.sort(train), np.sort(validation)
 
 
-def _stage_images(stage_dir):
-  """Writes the digits as train/<digit>/<index>.png and validation/..."""
+def write_image_tree(output_dir, upscale=UPSCALE, image_format='PNG',
+                     split=True):
+  """Writes the digits as image files, one folder per class.
+
+  With split: train/<digit>/<index>.png and validation/<digit>/..., the
+  fixed split; without: <digit>/<index>.png for all 1,797 (a tree of the
+  shape users convert with build_image_data). Each is 8*upscale px square.
+
+  Returns the number of files written.
+  """
   # pylint: disable=g-import-not-at-top
   from sklearn import datasets as sk_datasets
   digits = sk_datasets.load_digits()
   train, validation = split_indices(digits.target)
-  for split_name, indices in (('train', train), ('validation', validation)):
+  parts = (('train', train), ('validation', validation)) if split else (
+      ('', np.arange(len(digits.target))),)
+  suffix = '.jpg' if image_format == 'JPEG' else '.png'
+  count = 0
+  for split_name, indices in parts:
     for index in indices:
       label = int(digits.target[index])
-      class_dir = os.path.join(stage_dir, split_name, str(label))
+      class_dir = os.path.join(output_dir, split_name, str(label))
       os.makedirs(class_dir, exist_ok=True)
-      Image.fromarray(to_stored_pixels(digits.images[index]), mode='L').save(
-          os.path.join(class_dir, '%04d.png' % index))
+      image = Image.fromarray(to_stored_pixels(digits.images[index], upscale),
+                              mode='L')
+      image.save(os.path.join(class_dir, '%04d%s' % (index, suffix)),
+                 format=image_format)
+      count += 1
+  return count
 
 
 def _is_complete(directory):
@@ -135,7 +134,7 @@ def ensure_cache():
   try:
     stage = os.path.join(work, 'images')
     records = os.path.join(work, 'records')
-    _stage_images(stage)
+    write_image_tree(stage)
     image_folder.convert_image_folder(
         stage, records, validation_fraction=0.0, num_shards=2,
         validation_shards=1, num_threads=2, image_format=image_coding.PNG,

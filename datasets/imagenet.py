@@ -30,7 +30,7 @@ def has_standard_shards(dataset_dir):
       for split, shards in SPLITS_TO_SHARDS.items())
 
 
-def get_split(split_name, dataset_dir, preprocessing_kwargs):
+def get_split(split_name, dataset_dir, preprocessing):
   """The ImageNet Dataset for `split_name` of a directory in TF-Slim's layout.
 
   Only for shards without a dataset_info.json (e.g. from TF-Slim's own
@@ -42,8 +42,8 @@ def get_split(split_name, dataset_dir, preprocessing_kwargs):
     split_name: 'train' or 'validation' (dataset_factory.get_dataset has
       checked it).
     dataset_dir: the TFRecord directory.
-    preprocessing_kwargs: the Dataset's preprocessing_kwargs
-      (dataset_factory.preprocessing_kwargs).
+    preprocessing: the Dataset's preprocessing style (dataset_factory
+      chooses it).
 
   Raises:
     dataset_info.DatasetError: missing or incomplete shards.
@@ -60,4 +60,4 @@ def get_split(split_name, dataset_dir, preprocessing_kwargs):
       filenames=filenames, num_samples=SPLITS_TO_SIZES[split_name],
       num_classes=NUM_CLASSES, labels_offset=LABELS_OFFSET,
       label_names=dataset_info.read_labels(dataset_dir),
-      preprocessing_kwargs=preprocessing_kwargs)
+      preprocessing=preprocessing)

@@ -34,6 +34,7 @@ from export import info
 from export import quant_parity
 from export import source
 from export import tflite
+from model import batch_norm_stats
 from model import builder
 from model import graph_stats
 from quantize import quant_ops
@@ -131,6 +132,7 @@ def export_bundle(checkpoint, output_dir, depth_multiplier=1.0,
                                output_dir)
   logging.info('exporting %s (%d classes) from %s (step %s)', name,
                facts.num_classes, path, facts.global_step)
+  batch_norm_stats.check_settled(facts.checkpoint)  # Warns; export goes on.
   if facts.untrained_ranges:
     logging.warning(
         '%s: every activation range is still at its initial value ([%g, %g] '

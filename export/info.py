@@ -40,11 +40,16 @@ EXPORTED_BY = 'Exported by'
 
 def normalization_text(quantized):
   """How pixels become inputs: the same for every variant, as in eval."""
-  text = ('RGB; central crop (%g %% of each side for ImageNet, the whole '
-          'image for the digits) and bilinear resize to the input size, as '
+  styles = mobilenet_v1_preprocessing.STYLES
+  text = ('RGB; central crop (%g %% of each side with the inception '
+          'preprocessing of photos and ImageNet, %g %% with the gentle one of '
+          'small images) and bilinear resize to the input size, as '
           'mobilenet_v1_eval; pixel p in [0, 255] becomes p / 127.5 - 1, in '
-          '[-1, 1]' % (100 * mobilenet_v1_preprocessing.DEFAULT_KWARGS[
-              'central_fraction']))
+          '[-1, 1]' % (
+              100 * styles[mobilenet_v1_preprocessing.INCEPTION][
+                  'central_fraction'],
+              100 * styles[mobilenet_v1_preprocessing.GENTLE][
+                  'central_fraction']))
   if quantized:
     text += ('; the uint8 .tflite takes q = round(%g * x + %g) for such an '
              'x (about the pixel itself): real = (q - %g) / %g' % (

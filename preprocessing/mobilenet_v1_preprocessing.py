@@ -6,23 +6,48 @@ resize to the model's size. Evaluation: a central crop (87.5 % of each side
 by default) and a bilinear resize. Both return float32 in [-1, 1].
 
 The crop strength is a parameter (`crop_area_range`, `min_object_covered`,
-`central_fraction`), so small images such as the 8x8 digits can use a gentle
-crop; each dataset says which it wants (Dataset.preprocessing_kwargs).
+`central_fraction`); two named styles (STYLES) cover the data this project
+meets, chosen per dataset by datasets/dataset_factory.py or with
+--preprocessing:
+
+  inception  the original's, for photos of objects anywhere in the frame
+             (ImageNet): crops down to 5 % of the area, flips, colour
+             changes; eval keeps the central 87.5 % of each side.
+  gentle     for small or centred images (the built-in digits, icons,
+             thumbnails), whose content a strong crop would cut away and a
+             mirror would change (a mirrored digit is another symbol): crops
+             of at least 75 % of the area, near square, no flip; eval sees
+             the whole image.
 """
 
 import tensorflow as tf
 
-# Inception defaults (ImageNet).
-DEFAULT_KWARGS = dict(
-    crop_area_range=(0.05, 1.0),
-    crop_aspect_ratio_range=(0.75, 1.33),
-    min_object_covered=0.1,
-    max_crop_attempts=100,
-    random_flip=True,
-    color_distortion=True,
-    fast_mode=True,
-    central_fraction=0.875,
-)
+INCEPTION = 'inception'
+GENTLE = 'gentle'
+STYLES = {
+    INCEPTION: dict(
+        crop_area_range=(0.05, 1.0),
+        crop_aspect_ratio_range=(0.75, 1.33),
+        min_object_covered=0.1,
+        max_crop_attempts=100,
+        random_flip=True,
+        color_distortion=True,
+        fast_mode=True,
+        central_fraction=0.875,
+    ),
+    GENTLE: dict(
+        crop_area_range=(0.75, 1.0),
+        crop_aspect_ratio_range=(0.85, 1.18),
+        min_object_covered=0.75,
+        max_crop_attempts=100,
+        random_flip=False,
+        color_distortion=True,
+        fast_mode=True,
+        central_fraction=1.0,
+    ),
+}
+# The original's arguments, the functions' defaults.
+DEFAULT_KWARGS = STYLES[INCEPTION]
 TRAIN_KEYS = ('crop_area_range', 'crop_aspect_ratio_range',
               'min_object_covered', 'max_crop_attempts', 'random_flip',
               'color_distortion', 'fast_mode')

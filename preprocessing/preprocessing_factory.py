@@ -2,7 +2,8 @@
 
   preprocess = preprocessing_factory.get_preprocessing('mobilenet_v1',
                                                        is_training=True)
-  image = preprocess(image, 224, 224, bbox=None, **dataset.preprocessing_kwargs)
+  image = preprocess(image, 224, 224, bbox=None,
+                     **mobilenet_v1_preprocessing.STYLES['inception'])
 """
 
 import functools

@@ -52,8 +52,9 @@ flags.DEFINE_float('learning_rate', None, 'Float learning rate; default: the '
                    'original\'s 0.045 with its decay.')
 flags.DEFINE_float('quant_learning_rate', None, 'Fine-tuning learning rate; '
                    'default: the original\'s 1e-4.')
-flags.DEFINE_float('batch_norm_decay', 0.99, 'Batch-norm moving-average '
-                   'decay; the original 0.9997 needs far longer runs.')
+flags.DEFINE_float('batch_norm_decay', None, 'Batch-norm moving-average '
+                   'decay; default: chosen for each run\'s length, as the '
+                   'trainer does.')
 flags.DEFINE_integer('log_every_n_steps', 100, 'Steps per progress line.')
 flags.DEFINE_integer('shuffle_seed', 0, 'Seed of the training data order.')
 

@@ -51,10 +51,16 @@ flags.DEFINE_float('central_fraction', None, 'Share of each side the '
 flags.DEFINE_integer('top_k', 5, 'How many classes to print.')
 
 
-def _central_fraction(dataset_name=None):
-  """The eval crop of data named `dataset_name` (None: any other data)."""
+def _central_fraction(dataset_name=None, info=None):
+  """The eval crop of the preprocessing that suits the data (--preprocessing
+  wins); without data, the original's."""
   from datasets import dataset_factory  # pylint: disable=g-import-not-at-top
-  return dataset_factory.preprocessing_kwargs(dataset_name)['central_fraction']
+  from preprocessing import mobilenet_v1_preprocessing  # pylint: disable=g-import-not-at-top
+  style = FLAGS.preprocessing
+  if not style:
+    style = (dataset_factory.choose_preprocessing(dataset_name, info)[0]
+             if dataset_name else mobilenet_v1_preprocessing.INCEPTION)
+  return mobilenet_v1_preprocessing.STYLES[style]['central_fraction']
 
 
 def tflite_classifier(path):
@@ -145,7 +151,8 @@ def dataset_labels(dataset_name, dataset_dir):
         (dataset_info.INFO_FILENAME, dataset_info.LABELS_FILENAME, directory))
   offset = described['labels_offset'] if described else 0
   num_classes = described['num_classes'] if described else None
-  fraction = _central_fraction(described.get('name') if described else None)
+  fraction = _central_fraction(
+      described.get('name') if described else None, described)
   return names, offset, num_classes, fraction
 
 

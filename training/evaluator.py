@@ -24,6 +24,7 @@ from core import model_flags
 from core import progress
 from core import session
 from datasets import dataset_factory
+from model import batch_norm_stats
 from model import builder
 from model import checkpoints
 
@@ -45,6 +46,7 @@ class EvalConfig:
   quantize: bool = False
   dataset_name: str = ''
   dataset_dir: str = dataclasses.field(default='', metadata=model_flags.PATH)
+  preprocessing: str = ''
   split_name: str = 'validation'
   eval_interval_secs: Optional[float] = None
   eval_timeout_secs: Optional[float] = None
@@ -83,7 +85,8 @@ class Evaluator(object):
     self._config = config
     dataset = dataset_factory.get_dataset(config.dataset_name or None,
                                           config.split_name,
-                                          config.dataset_dir or None)
+                                          config.dataset_dir or None,
+                                          config.preprocessing)
     self.dataset = dataset
     self.num_classes, labels_offset = dataset.resolve_num_classes(
         config.num_classes)
@@ -117,6 +120,7 @@ class Evaluator(object):
     # Every eval variable is required: this raises a one-line error for a
     # checkpoint of another model before the restore would fail obscurely.
     checkpoint.plan_restore(self._variables, hint=hint)
+    batch_norm_stats.check_settled(checkpoint)  # Warns; the eval goes on.
     start = time.time()
     scorer = metrics.Scorer(self.num_examples)
     report = progress.Progress('evaluated', self.num_examples, 'examples')

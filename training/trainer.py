@@ -29,6 +29,7 @@ from core import flag_checks
 from core import model_flags
 from core import session
 from datasets import dataset_factory
+from model import batch_norm_stats
 from model import builder
 from model import checkpoints
 from training import hooks
@@ -67,6 +68,7 @@ class TrainConfig:
   checkpoint_exclude_scopes: Sequence[str] = ()
   dataset_name: str = ''
   dataset_dir: str = dataclasses.field(default='', metadata=model_flags.PATH)
+  preprocessing: str = ''
   log_every_n_steps: int = 100
   save_summaries_secs: int = 100
   save_interval_secs: int = 100
@@ -77,7 +79,7 @@ class TrainConfig:
   num_epochs_per_decay: float = NUM_EPOCHS_PER_DECAY
   quant_delay: Optional[int] = None
   freeze_bn_delay: Optional[int] = None
-  batch_norm_decay: Optional[float] = None
+  batch_norm_decay: Optional[float] = None  # None: effective_batch_norm_decay
   shuffle_seed: Optional[int] = None
   num_threads: int = 0
 
@@ -121,6 +123,17 @@ class TrainConfig:
       return self.learning_rate
     return (FINE_TUNE_LEARNING_RATE if self.fine_tune_checkpoint
             else LEARNING_RATE)
+
+  def effective_batch_norm_decay(self):
+    """(decay, why): --batch_norm_decay, else one that settles in the run.
+
+    The original's 0.9997 for runs long enough (and runs without an end);
+    shorter runs get the slowest decay whose moving averages settle within
+    --number_of_steps (model/batch_norm_stats.py).
+    """
+    if self.batch_norm_decay is not None:
+      return self.batch_norm_decay, '--batch_norm_decay'
+    return batch_norm_stats.choose_decay(self.number_of_steps)
 
   def effective_quant_delay(self):
     """--quant_delay, else the original's: 0 when fine-tuning, else 250000."""
@@ -170,7 +183,8 @@ def build_train_graph(config, images, labels, num_classes, steps_per_decay):
       images, labels, num_classes, config.depth_multiplier,
       quantize=config.quantize, quant_delay=config.effective_quant_delay(),
       freeze_bn_delay=config.freeze_bn_delay,
-      batch_norm_decay=config.batch_norm_decay)
+      batch_norm_decay=config.effective_batch_norm_decay()[0])
+  batch_norm_stats.track_initial_share(config.effective_batch_norm_decay()[0])
   learning_rate = tf.train.exponential_decay(
       config.base_learning_rate(), global_step, steps_per_decay,
       config.learning_rate_decay_factor, staircase=True,
@@ -208,16 +222,27 @@ def _fine_tune_init_fn(config, checkpoint, quant_variables):
   candidates = [v for v in tf.global_variables()
                 if v is not global_step and
                 not (v.op.name + '/').startswith(excluded)]
+  initial_share = [v for v in candidates if v.op.name ==
+                   batch_norm_stats.INITIAL_SHARE_VARIABLE]
   to_restore = checkpoint.plan_restore(
-      candidates, optional=quant_variables,
+      candidates, optional=list(quant_variables) + initial_share,
       hint=' (same --depth_multiplier and --num_classes? '
       '--checkpoint_exclude_scopes=MobilenetV1/Logits skips the '
       'classifier)')
   saver = tf.train.Saver(var_list=to_restore)
   skipped = len(candidates) - len(to_restore)
 
+  share_op = None
+  if initial_share and not checkpoint.has(
+      batch_norm_stats.INITIAL_SHARE_VARIABLE):
+    # The averages come from the checkpoint: settled as far as it had.
+    share_op = initial_share[0].assign(
+        batch_norm_stats.share_of_restored(checkpoint))
+
   def init_fn(unused_scaffold, sess):
     saver.restore(sess, checkpoint.path)
+    if share_op is not None:
+      sess.run(share_op)
     logging.info(
         'fine-tuning from %s: restored %d variables, %d left to '
         'their initializers (quantization ranges, excluded scopes); '
@@ -246,7 +271,8 @@ def train(config):
   """
   config.validate()
   dataset = dataset_factory.get_dataset(config.dataset_name or None, 'train',
-                                        config.dataset_dir or None)
+                                        config.dataset_dir or None,
+                                        config.preprocessing)
   num_classes, labels_offset = dataset.resolve_num_classes(config.num_classes)
   resume_path = checkpoints.latest_checkpoint(config.checkpoint_dir)
   fine_tune_from = None
@@ -262,6 +288,9 @@ def train(config):
   steps_per_decay = decay_steps(dataset.num_samples, config.batch_size,
                                 config.num_epochs_per_decay)
   quant_delay = config.effective_quant_delay()
+  decay, why = config.effective_batch_norm_decay()
+  if decay != batch_norm_stats.ORIGINAL_DECAY:
+    logging.info('batch-norm decay %.4f: %s', decay, why)
   logging.info(
       'training mobilenet_v1 depth %s, %d px, %d classes on %s/%s '
       '(%d examples), batch %d; lr %g x %g every %d steps%s; task %d of %d',
