@@ -16,11 +16,11 @@ import errno
 import json
 import os
 import shutil
-import socket
 import tempfile
 
+from core import owners
+
 _SUFFIX = '.tmp'
-_HOST = socket.gethostname().replace('.', '_') or 'host'
 
 
 def _read_umask():
@@ -34,16 +34,6 @@ def _read_umask():
 _UMASK = _read_umask()
 
 
-def _is_alive(pid):
-  try:
-    os.kill(pid, 0)
-  except ProcessLookupError:
-    return False
-  except PermissionError:
-    return True  # Someone else's live process.
-  return True
-
-
 def remove_stale_temps(directory):
   """Removes this host's temporary files in `directory` whose process is gone."""
   try:
@@ -54,9 +44,7 @@ def remove_stale_temps(directory):
     if not (entry.startswith('.') and entry.endswith(_SUFFIX)):
       continue
     parts = entry[:-len(_SUFFIX)].rsplit('.', 3)
-    if len(parts) != 4 or parts[1] != _HOST or not parts[2].isdigit():
-      continue
-    if _is_alive(int(parts[2])):
+    if len(parts) != 4 or not owners.is_left_over(parts[1], parts[2]):
       continue
     try:
       os.remove(os.path.join(directory, entry))
@@ -72,7 +60,7 @@ def replacing(path):
   os.makedirs(directory, exist_ok=True)
   remove_stale_temps(directory)
   fd, temp_path = tempfile.mkstemp(
-      prefix='.%s.%s.%d.' % (os.path.basename(path), _HOST, os.getpid()),
+      prefix='.%s.%s.' % (os.path.basename(path), owners.tag()),
       suffix=_SUFFIX, dir=directory)
   os.close(fd)
   try:

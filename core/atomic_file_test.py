@@ -11,6 +11,7 @@ from unittest import mock
 from absl.testing import absltest
 
 from core import atomic_file
+from core import owners
 
 
 class AtomicFileTest(absltest.TestCase):
@@ -45,9 +46,9 @@ class AtomicFileTest(absltest.TestCase):
     dead = subprocess.Popen([sys.executable, '-c', 'pass'])
     dead.wait()
     stale = os.path.join(directory, '.m.tgz.%s.%d.abc123.tmp' % (
-        atomic_file._HOST, dead.pid))  # pylint: disable=protected-access
+        owners.HOST, dead.pid))
     live = os.path.join(directory, '.m.tgz.%s.%d.def456.tmp' % (
-        atomic_file._HOST, os.getpid()))  # pylint: disable=protected-access
+        owners.HOST, os.getpid()))
     other = os.path.join(directory, '.notes.tmp')
     for path in (stale, live, other):
       open(path, 'wb').close()

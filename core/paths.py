@@ -8,6 +8,7 @@ the checkout, relative flag paths are relative to where the user was.
 
 import os
 
+from core import errors
 from core import variants
 
 # The project root (core/ lives in it), in the source tree or in the runfiles
@@ -53,3 +54,35 @@ def default_run_dir(depth_multiplier, image_size, quantize):
 def demo_dir():
   """runs/demo: the main job's output (tools/demo), read by results_report."""
   return runs_dir(DEMO_DIRNAME)
+
+
+def ensure_output_dir(path, flag_name, create=True):
+  """Makes sure the output directory --flag_name can be written; returns it.
+
+  create=False leaves a missing directory to be made when the job writes
+  (a job that fails early then leaves nothing), but still checks that it
+  could be made.
+
+  Raises:
+    errors.BadInputError: it is a file, cannot be created or is not
+      writable (said before any work starts, not as a traceback later).
+  """
+  if os.path.exists(path) and not os.path.isdir(path):
+    raise errors.BadInputError('--%s is a file, not a directory: %s' % (
+        flag_name, path))
+  if create:
+    try:
+      os.makedirs(path, exist_ok=True)
+    except OSError as e:
+      raise errors.BadInputError('cannot create --%s %s: %s' % (
+          flag_name, path, e.strerror or e)) from e
+  existing = os.path.abspath(path)
+  while not os.path.exists(existing):
+    existing = os.path.dirname(existing)
+  if not os.path.isdir(existing):
+    raise errors.BadInputError('cannot create --%s %s: %s is a file' % (
+        flag_name, path, existing))
+  if not os.access(existing, os.W_OK | os.X_OK):
+    raise errors.BadInputError('--%s is not writable: %s' % (flag_name,
+                                                              existing))
+  return path

@@ -233,6 +233,26 @@ class Dataset(object):
     return data.prefetch(AUTOTUNE)
 
 
+def corrupt_data_error(dataset, error):
+  """A DatasetError naming the shard a tf.errors.DataLossError came from.
+
+  TensorFlow's message ("truncated record at 4008") does not name the file:
+  the split's shards are read again, one by one, until one fails.
+  """
+  for path in dataset.filenames:
+    try:
+      for _ in tf.compat.v1.io.tf_record_iterator(path):
+        pass
+    except tf.errors.DataLossError as e:
+      return dataset_info.DatasetError(
+          '%s is corrupt (%s): convert the data again' % (
+              path, ' '.join(str(e.message).split())[:120]))
+  return dataset_info.DatasetError(
+      'the %s data of %s is corrupt (%s): convert it again' % (
+          dataset.split_name, dataset.dataset_dir,
+          ' '.join(str(getattr(error, 'message', error)).split())[:120]))
+
+
 def find_shards(dataset_dir, file_pattern, split_name):
   """The sorted shard files of a split; DatasetError if there are none."""
   filenames = sorted(glob.glob(os.path.join(dataset_dir, file_pattern)))

@@ -122,6 +122,11 @@ def list_image_folder(input_dir, validation_fraction, seed=0):
     raise dataset_info.DatasetError(
         'no class folders in %s (expected one sub-folder per class)' %
         (train_root or input_dir))
+  if len(class_names) == 1:
+    raise dataset_info.DatasetError(
+        '%s has one class folder (%s); a classifier needs at least two: '
+        'point --input_dir at the folder that holds the class folders' % (
+            train_root or input_dir, class_names[0]))
 
   splits = {'train': [], 'validation': []}
   for label, name in enumerate(class_names):
@@ -210,6 +215,10 @@ def convert_image_folder(input_dir, output_dir, validation_fraction=0.1,
 
   num_train = len(splits['train'])
   num_validation = len(splits['validation'])
+  if not num_validation:
+    logging.warning('the validation split of %s is empty: mobilenet_v1_eval '
+                    'needs one (give --validation_fraction > 0, or a '
+                    'validation/ tree)', output_dir)
   if validation_shards is None:
     validation_shards = max(1, math.ceil(
         num_shards * num_validation / max(num_train, 1)))

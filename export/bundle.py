@@ -24,9 +24,9 @@ import hashlib
 import os
 import shutil
 import tarfile
-import tempfile
 
 from core import errors
+from core import scratch
 
 # Bumped when what a bundle holds changes: the release rebuilds older ones.
 FORMAT_VERSION = 1
@@ -124,7 +124,7 @@ def sha256_of(path):
 def opened(path):
   """A bundle (.tgz or an extracted directory) as (directory, name).
 
-  A .tgz is extracted into a temporary directory, removed afterwards; only
+  A .tgz is extracted into a scratch directory (core.scratch); only
   plain files at the archive's top level are extracted.
 
   Raises:
@@ -140,8 +140,7 @@ def opened(path):
     return
   if not os.path.isfile(path):
     raise errors.BadInputError('bundle does not exist: %s' % path)
-  temp = tempfile.mkdtemp(prefix='bundle.')
-  try:
+  with scratch.scratch_dir('bundle') as temp:
     try:
       with tarfile.open(path, 'r:*') as tar:
         entries = [m for m in tar.getmembers()
@@ -159,5 +158,3 @@ def opened(path):
       raise errors.BadInputError('%s is not a bundle (expected one '
                                  '<model>_info.txt in it)' % path)
     yield temp, names[0]
-  finally:
-    shutil.rmtree(temp, ignore_errors=True)

@@ -25,6 +25,7 @@ from export import info
 from export import source
 from export import test_checkpoints
 from model import builder
+from model import checkpoints
 from model import graph_stats
 from quantize import quant_ops
 
@@ -187,7 +188,7 @@ class BundleTest(absltest.TestCase):
                                                     name + '.ckpt'))
     ranges = [
         n for n, _ in tf.train.list_variables(self.quant_checkpoint)
-        if source.is_quant_range(n)
+        if checkpoints.is_quant_range(n)
     ]
     self.assertLen(ranges, 4 * 28)
     for range_name in ranges:

@@ -6,16 +6,15 @@ TensorFlow Lite (float, or fully quantized for _quant), check the .tflite
 against the frozen graph (float_parity / quant_parity, and the size rule),
 write the info file, pack the archive (bundle).
 
-Every file is written in a private temporary directory (under $TMPDIR, not
-in the output directory) and only the finished archive is moved into the
-output directory, in one rename (core.atomic_file): a failed or interrupted
-export leaves nothing in the output directory.
+Every file is written in a private scratch directory under $TMPDIR
+(core.scratch: removed at the end, and by the next export if a killed one
+left it) and only the finished archive is moved into the output directory,
+in one rename (core.atomic_file): a failed or interrupted export leaves
+nothing in the output directory.
 """
 
 import collections
 import os
-import shutil
-import tempfile
 import time
 
 from absl import logging
@@ -24,6 +23,8 @@ import tensorflow.compat.v1 as tf
 from core import atomic_file
 from core import errors
 from core import flag_checks
+from core import paths
+from core import scratch
 from core import session
 from core import variants
 from export import bundle
@@ -125,11 +126,9 @@ def export_bundle(checkpoint, output_dir, depth_multiplier=1.0,
   path = facts.checkpoint.path
   name = variants.model_name(depth_multiplier, image_size, quantize)
   files = bundle.members(name)
-  output_dir = os.path.abspath(output_dir)
+  output_dir = paths.ensure_output_dir(os.path.abspath(output_dir),
+                                      'output_dir', create=False)
   target = os.path.join(output_dir, bundle.archive_filename(name))
-  if os.path.exists(output_dir) and not os.path.isdir(output_dir):
-    raise errors.BadInputError('--output_dir is not a directory: %s' %
-                               output_dir)
   logging.info('exporting %s (%d classes) from %s (step %s)', name,
                facts.num_classes, path, facts.global_step)
   batch_norm_stats.check_settled(facts.checkpoint)  # Warns; export goes on.
@@ -139,8 +138,7 @@ def export_bundle(checkpoint, output_dir, depth_multiplier=1.0,
         'after a ReLU, [%g, %g] elsewhere): was the model trained with '
         'quantization (past --quant_delay)?', path,
         *(quant_ops.initial_range('Relu6') + quant_ops.initial_range()))
-  staging = tempfile.mkdtemp(prefix='export_bundle.%s.' % name)
-  try:
+  with scratch.scratch_dir('export_bundle') as staging:
     frozen, graph = _write_checkpoint_and_graphs(
         facts, depth_multiplier, image_size, quantize, staging, files,
         num_threads)
@@ -175,8 +173,6 @@ def export_bundle(checkpoint, output_dir, depth_multiplier=1.0,
     archive_bytes = os.path.getsize(staged_archive)
     os.makedirs(output_dir, exist_ok=True)
     atomic_file.move_file(staged_archive, target)
-  finally:
-    shutil.rmtree(staging, ignore_errors=True)
   result = BundleResult(
       name=name, archive=target, sha256=digest, archive_bytes=archive_bytes,
       tflite_bytes=len(model), num_classes=facts.num_classes,

@@ -37,7 +37,9 @@ import time
 from absl import logging
 
 from core import errors
+from core import locks
 from core import metrics
+from core import paths
 from core import progress
 from core import variants
 from export import bundle
@@ -173,7 +175,13 @@ def release(root, output_dir, jobs=None, names=None, force=False):
         'no checkpoint under --checkpoints_root %s (expected one training '
         'directory per model, e.g. %s)' %
         (root, os.path.join(root, variants.ALL_VARIANTS[0].name)))
-  os.makedirs(output_dir, exist_ok=True)
+  paths.ensure_output_dir(output_dir, 'output_dir')
+  with locks.DirectoryLock(output_dir, 'output_dir'):
+    return _release(root, output_dir, found, missing, jobs, force)
+
+
+def _release(root, output_dir, found, missing, jobs, force):
+  """release() once the output directory is checked and locked."""
   previous = manifest.load_manifest(output_dir)
   entries = {}
   todo = []

@@ -7,20 +7,13 @@ quantized bundle or a quantized one for a float bundle.
 """
 
 import collections
-import re
 
 from core import errors
 from model import checkpoints
 from quantize import quant_ops
 
 LOGITS_BIASES = 'MobilenetV1/Logits/Conv2d_1c_1x1/biases'
-_RANGE_RE = re.compile(r'_quant/(min|max)$')
 _ACT_QUANT = '/act_quant/'
-
-
-def is_quant_range(variable_name):
-  """Whether a checkpoint variable is a quantization range (min or max)."""
-  return bool(_RANGE_RE.search(variable_name))
 
 
 CheckpointFacts = collections.namedtuple('CheckpointFacts', [
@@ -56,11 +49,13 @@ def inspect_checkpoint(checkpoint, quantize, num_classes=None):
     and at [-6, 6] elsewhere; untrained_ranges says none ever moved).
 
   Raises:
-    errors.BadInputError: no checkpoint, not a MobileNet v1 classifier,
-      another class count than --num_classes, a float checkpoint for
-      --quantize or a quantized one without it.
+    errors.BadInputError: no checkpoint, one that cannot be read whole or
+      holds NaN or Inf, not a MobileNet v1 classifier, another class count
+      than --num_classes, a float checkpoint for --quantize or a quantized
+      one without it.
   """
   checkpoint = checkpoints.Checkpoint.resolve(checkpoint, 'checkpoint')
+  checkpoint.check_values()
   shapes = checkpoint.shapes
   path = checkpoint.path
   if LOGITS_BIASES not in shapes or len(shapes[LOGITS_BIASES]) != 1:
@@ -72,7 +67,7 @@ def inspect_checkpoint(checkpoint, quantize, num_classes=None):
     raise errors.BadInputError('--num_classes %d does not fit --checkpoint %s, '
                                'whose classifier has %d classes' %
                                (num_classes, path, stored_classes))
-  ranges = sorted(name for name in shapes if is_quant_range(name))
+  ranges = checkpoint.quant_ranges()
   if quantize and not ranges:
     raise errors.BadInputError('--quantize needs a checkpoint trained with '
                                '--quantize; %s is a float checkpoint (no '

@@ -8,10 +8,12 @@ counting (the first index wins a tie, which quantized outputs make likelier).
 """
 
 import numpy as np
+import tensorflow as tf
 
 from core import errors
 from core import metrics
 from core import progress
+from datasets import dataset as dataset_module
 from export import litert
 
 _BATCH_SIZE = 64
@@ -41,13 +43,17 @@ def evaluate_tflite(model, dataset, num_examples=None, num_threads=1):
                              'examples')
   data = dataset.input_dataset(_BATCH_SIZE, classifier.image_size,
                                is_training=False)
-  for images, labels in data.as_numpy_iterator():
-    wanted = scorer.num_examples - scorer.seen
-    logits = np.stack([classifier.predict(image) for image in images[:wanted]])
-    scorer.add(logits, labels[:len(logits)] - labels_offset)
-    report.update(scorer.seen)
-    if scorer.done:
-      break
+  try:
+    for images, labels in data.as_numpy_iterator():
+      wanted = scorer.num_examples - scorer.seen
+      logits = np.stack([classifier.predict(image)
+                         for image in images[:wanted]])
+      scorer.add(logits, labels[:len(logits)] - labels_offset)
+      report.update(scorer.seen)
+      if scorer.done:
+        break
+  except tf.errors.DataLossError as e:
+    raise dataset_module.corrupt_data_error(dataset, e) from None
   if not scorer.done:
     raise errors.JobFailedError('the eval data ended after %d of %d examples'
                                 % (scorer.seen, scorer.num_examples))

@@ -33,8 +33,26 @@ def build_classifier(images, num_classes, depth_multiplier, is_training,
     return mobilenet_v1.mobilenet_v1(
         images, num_classes=num_classes, is_training=is_training,
         depth_multiplier=depth_multiplier,
-        dropout_keep_prob=dropout_keep_prob)
+        dropout_keep_prob=dropout_keep_prob,
+        global_pool=needs_global_pool(images.shape[1]))
 
+
+def needs_global_pool(image_size):
+  """Whether the classifier must average its whole last feature map.
+
+  The original's 7x7 average pool (stride 2, VALID) leaves a 1x1 map for
+  inputs up to 256 px (last feature maps up to 8x8), the published graphs'
+  sizes; above that it would leave 2x2 and more, so larger inputs average
+  the whole map instead (TF-Slim's global_pool), as any size must work.
+  """
+  if image_size is None:
+    return False
+  return -(-int(image_size) // _OUTPUT_STRIDE) > _LARGEST_POOLED_MAP
+
+
+# MobileNet's stride, and the largest last feature map the fixed pool covers.
+_OUTPUT_STRIDE = 32
+_LARGEST_POOLED_MAP = 8
 
 TrainingModel = collections.namedtuple(
     'TrainingModel', ['logits', 'end_points', 'total_loss', 'quant_variables'])

@@ -11,12 +11,24 @@ restore error.
 """
 
 import os
+import re
 
+import numpy as np
 import tensorflow.compat.v1 as tf
 
 from core import errors
 
 GLOBAL_STEP = 'global_step'
+# What TensorFlow's checkpoint reader raises for files it cannot read whole
+# (a truncated .data file gives IndexError: "Read less bytes than requested").
+_READ_ERRORS = (tf.errors.OpError, ValueError, IndexError, RuntimeError)
+# The range variables of fake quantization: <scope>/<x>_quant/min and /max.
+_QUANT_RANGE_RE = re.compile(r'_quant/(min|max)$')
+
+
+def is_quant_range(variable_name):
+  """Whether a variable is a quantization range (min or max)."""
+  return bool(_QUANT_RANGE_RE.search(variable_name))
 
 
 def latest_checkpoint(checkpoint_dir):
@@ -24,12 +36,25 @@ def latest_checkpoint(checkpoint_dir):
 
   The `checkpoint` state file is rewritten atomically only after a
   checkpoint's files are complete, so what it names is never half-written.
+  The checkpoint it names is looked for in `checkpoint_dir` itself first:
+  older state files hold absolute paths, which point elsewhere (or
+  nowhere) once the directory is moved or copied.
   """
   if not checkpoint_dir or not tf.gfile.IsDirectory(checkpoint_dir):
     return None
-  path = tf.train.latest_checkpoint(checkpoint_dir)
-  if path and _is_checkpoint_prefix(path):
-    return path
+  try:
+    state = tf.train.get_checkpoint_state(checkpoint_dir)
+  except (tf.errors.OpError, ValueError) as e:
+    raise errors.BadInputError('the checkpoint state file of %s cannot be '
+                               'read: %s' % (checkpoint_dir,
+                                             errors.one_line(e)[:200])) from e
+  if not state or not state.model_checkpoint_path:
+    return None
+  named = state.model_checkpoint_path
+  here = os.path.join(checkpoint_dir, os.path.basename(named))
+  for path in (here, named):
+    if _is_checkpoint_prefix(path):
+      return path
   return None
 
 
@@ -87,15 +112,16 @@ class Checkpoint(object):
 
   def _fail(self, error):
     return errors.BadInputError(
-        '--%s cannot be read: %s: %s' %
-        (self.flag_name, self.path, errors.one_line(error)[:200]))
+        '--%s cannot be read: %s: %s (truncated or corrupt files? use '
+        'another checkpoint)' % (self.flag_name, self.path,
+                                 errors.one_line(error)[:200]))
 
   @property
   def reader(self):
     if self._reader is None:
       try:
         self._reader = tf.train.load_checkpoint(self.path)
-      except (tf.errors.OpError, ValueError) as e:
+      except _READ_ERRORS as e:
         raise self._fail(e) from e
     return self._reader
 
@@ -116,8 +142,27 @@ class Checkpoint(object):
     """The stored value of variable `name` (a numpy array)."""
     try:
       return self.reader.get_tensor(name)
-    except (tf.errors.OpError, ValueError) as e:
+    except _READ_ERRORS as e:
       raise self._fail(e) from e
+
+  def quant_ranges(self):
+    """The names of the stored quantization ranges, sorted (none: float)."""
+    return sorted(name for name in self.shapes if is_quant_range(name))
+
+  def check_values(self):
+    """Reads every stored value once; refuses what no job should use.
+
+    Raises:
+      errors.BadInputError: the files cannot be read whole (truncated or
+        corrupt), or a variable holds NaN or Inf (a diverged run).
+    """
+    for name in sorted(self.shapes):
+      value = np.asarray(self.value(name))
+      if (np.issubdtype(value.dtype, np.floating) and
+          not np.all(np.isfinite(value))):
+        raise errors.BadInputError(
+            '--%s %s holds NaN or Inf (in %s): it comes from a diverged run; '
+            'use an earlier checkpoint' % (self.flag_name, self.path, name))
 
   @property
   def global_step(self):

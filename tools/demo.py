@@ -30,6 +30,7 @@ from absl import logging
 from core import app
 from core import atomic_file
 from core import flag_checks
+from core import locks
 from core import model_flags
 from core import paths
 from training import evaluator
@@ -111,11 +112,29 @@ def main(argv):
   del argv  # app.run refuses positional arguments.
   flag_checks.check_model_flags(FLAGS.depth_multiplier, FLAGS.image_size,
                                 FLAGS.batch_size)
-  output_dir = paths.user_path(FLAGS.output_dir) or paths.demo_dir()
-  if FLAGS.fresh and os.path.isdir(output_dir):
-    logging.info('--fresh: removing %s', output_dir)
-    shutil.rmtree(output_dir)
-  os.makedirs(output_dir, exist_ok=True)
+  output_dir = paths.ensure_output_dir(
+      paths.user_path(FLAGS.output_dir) or paths.demo_dir(), 'output_dir')
+  with locks.DirectoryLock(output_dir, 'output_dir'):
+    if FLAGS.fresh:
+      _empty(output_dir)
+    _run(output_dir)
+
+
+def _empty(output_dir):
+  """--fresh: everything but the lock goes."""
+  logging.info('--fresh: removing the contents of %s', output_dir)
+  for entry in os.listdir(output_dir):
+    if entry == locks.LOCK_FILENAME:
+      continue
+    path = os.path.join(output_dir, entry)
+    if os.path.isdir(path) and not os.path.islink(path):
+      shutil.rmtree(path)
+    else:
+      os.remove(path)
+
+
+def _run(output_dir):
+  """The four steps of the module doc, in output_dir."""
   float_dir = os.path.join(output_dir, 'float')
   quant_dir = os.path.join(output_dir, 'quant')
   start = time.time()

@@ -13,14 +13,13 @@ the bottleneck. --synthetic_jpeg converts a set of ImageNet-sized JPEGs
 """
 
 import os
-import shutil
-import tempfile
 
 from absl import flags
 
 from core import app
 from core import model_flags
 from core import paths
+from core import scratch
 from datasets import dataset_factory
 from tools.bench import input_rate
 
@@ -49,17 +48,16 @@ flags.DEFINE_integer('warmup_batches', 5,
 
 def main(argv):
   del argv  # app.run refuses positional arguments.
-  work_dir = None
-  try:
+  with scratch.scratch_dir('input_benchmark') as work_dir:
     if FLAGS.synthetic_jpeg:
-      work_dir = tempfile.mkdtemp(prefix='input_benchmark-')
-      dataset_dir = input_rate.make_synthetic_jpeg_dataset(work_dir,
-                                                FLAGS.num_synthetic_images)
+      dataset_dir = input_rate.make_synthetic_jpeg_dataset(
+          work_dir, FLAGS.num_synthetic_images)
       name = None
     else:
       dataset_dir = paths.user_path(FLAGS.dataset_dir) or None
       name = FLAGS.dataset_name or None
-    dataset = dataset_factory.get_dataset(name, FLAGS.split_name, dataset_dir)
+    dataset = dataset_factory.get_dataset(name, FLAGS.split_name, dataset_dir,
+                                          FLAGS.preprocessing)
     cache = {'auto': None, 'yes': True, 'no': False}[FLAGS.cache_decoded]
     if FLAGS.synthetic_jpeg:
       cache = False
@@ -68,19 +66,16 @@ def main(argv):
     rate, elapsed = input_rate.measure(
         dataset, FLAGS.is_training, FLAGS.image_size, FLAGS.batch_size,
         FLAGS.num_batches, FLAGS.warmup_batches, cache)
-    label = 'synthetic JPEG (~500x375)' if FLAGS.synthetic_jpeg else (
-        dataset.name)
-    print('input pipeline, %s %s, %s preprocessing at %d px, batch %d, %s, '
-          '%d cores: %.0f images/s (%d batches in %.1f s)' % (
-              label, dataset.split_name,
-              'training' if FLAGS.is_training else 'eval', FLAGS.image_size,
-              FLAGS.batch_size,
-              'decoded images cached' if cache else 'decoding every image',
-              os.cpu_count() or 1, rate, FLAGS.num_batches, elapsed))
-    return 0
-  finally:
-    if work_dir:
-      shutil.rmtree(work_dir, ignore_errors=True)
+  label = 'synthetic JPEG (~500x375)' if FLAGS.synthetic_jpeg else (
+      dataset.name)
+  print('input pipeline, %s %s, %s preprocessing (%s) at %d px, batch %d, %s, '
+        '%d cores: %.0f images/s (%d batches in %.1f s)' % (
+            label, dataset.split_name,
+            'training' if FLAGS.is_training else 'eval', dataset.preprocessing,
+            FLAGS.image_size, FLAGS.batch_size,
+            'decoded images cached' if cache else 'decoding every image',
+            os.cpu_count() or 1, rate, FLAGS.num_batches, elapsed))
+  return 0
 
 
 if __name__ == '__main__':

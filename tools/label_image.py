@@ -19,6 +19,7 @@ the built-in digits (--dataset_name=digits); without any, the class ids.
 """
 
 import os
+import warnings
 
 from absl import flags
 import numpy as np
@@ -33,6 +34,10 @@ from export import bundle
 from export import info as info_lib
 
 FLAGS = flags.FLAGS
+
+# Larger images are refused before decoding (a 50 megapixel RGB image takes
+# 150 MB; a 20000x20000 PNG of 49 KB would take 1.2 GB).
+MAX_IMAGE_PIXELS = 50 * 10**6
 
 flags.DEFINE_string('bundle', '', 'A bundle: <model>.tgz or the directory '
                     'it was extracted to.')
@@ -169,18 +174,34 @@ def class_names(model_classes, names, offset, dataset_classes):
 
 
 def load_image(path, image_size, central_fraction):
-  """The image as the model's float input [H, W, 3] in [-1, 1]."""
+  """The image as the model's float input [H, W, 3] in [-1, 1].
+
+  Its size is read from the header before anything is decoded: an image of
+  more than MAX_IMAGE_PIXELS (a decompression bomb, a few KB of PNG that
+  decodes to gigabytes) is refused in one line.
+  """
   from PIL import Image  # pylint: disable=g-import-not-at-top
   from PIL import UnidentifiedImageError  # pylint: disable=g-import-not-at-top
   if not os.path.isfile(path):
     raise errors.BadInputError('--image does not exist: %s' % path)
   try:
-    with Image.open(path) as image:
-      pixels = np.asarray(image.convert('RGB'))
-  except (UnidentifiedImageError, OSError, ValueError) as e:
+    with warnings.catch_warnings():
+      warnings.simplefilter('error', Image.DecompressionBombWarning)
+      with Image.open(path) as image:
+        width, height = image.size
+        too_big = width * height > MAX_IMAGE_PIXELS
+        pixels = None if too_big else np.asarray(image.convert('RGB'))
+  except (UnidentifiedImageError, OSError, ValueError,
+          Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
     raise errors.BadInputError(
         '--image is not an image Pillow can read: %s (%s)' %
         (path, errors.one_line(e)[:120])) from e
+  if too_big:
+    raise errors.BadInputError(
+        '--image %s is %dx%d px (%.0f megapixels), more than the %d '
+        'megapixels label_image decodes; scale it down first' % (
+            path, width, height, width * height / 1e6,
+            MAX_IMAGE_PIXELS // 10**6))
   from preprocessing import mobilenet_v1_preprocessing  # pylint: disable=g-import-not-at-top
   return np.asarray(mobilenet_v1_preprocessing.preprocess_for_eval(
       pixels, image_size, image_size, central_fraction=central_fraction))

@@ -17,14 +17,14 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 
-from absl import app
 from absl import flags
 from absl import logging
 
+from core import app
+from core import errors
 from core import paths
 from core import scripts
 
@@ -40,8 +40,8 @@ flags.DEFINE_string('trainer', None, 'Trainer command; default: this '
                     'checkout\'s mobilenet_v1_train.py on this Python.')
 
 
-class ClusterError(Exception):
-  pass
+class ClusterError(errors.JobFailedError):
+  """A process of the cluster failed or the time ran out (one line)."""
 
 
 def free_ports(count, host):
@@ -135,14 +135,18 @@ def run_cluster(num_ps, num_workers, trainer_args, log_dir, host='127.0.0.1',
           continue
         del running[name]
         if code:
-          raise ClusterError('%s exited with %d; its log %s ends:\n%s' % (
-              name, code, logs[name], _tail(logs[name])))
+          logging.error('%s exited with %d; its log %s ends:\n%s', name,
+                        code, logs[name], _tail(logs[name]))
+          raise ClusterError('%s exited with %d (its log: %s)' % (
+              name, code, logs[name]))
         logging.info('%s finished', name)
       for process in processes[:num_ps]:
         if process.poll() is not None:
           name = 'ps_%d' % processes.index(process)
-          raise ClusterError('%s died (exit %s); its log %s ends:\n%s' % (
-              name, process.returncode, logs[name], _tail(logs[name])))
+          logging.error('%s died (exit %s); its log %s ends:\n%s', name,
+                        process.returncode, logs[name], _tail(logs[name]))
+          raise ClusterError('%s died (exit %s; its log: %s)' % (
+              name, process.returncode, logs[name]))
       if time.time() > deadline:
         raise ClusterError('timed out after %s s; still running: %s' % (
             timeout_secs, ', '.join(sorted(running))))
@@ -158,24 +162,12 @@ def main(argv):
   trainer_args = argv[1:]
   log_dir = (paths.user_path(FLAGS.cluster_log_dir) or
              tempfile.mkdtemp(prefix='mobilenet_cluster.'))
-
-  def on_signal(signum, frame):
-    del frame
-    raise KeyboardInterrupt('signal %d' % signum)
-
-  signal.signal(signal.SIGTERM, on_signal)
-  try:
-    run_cluster(FLAGS.num_ps, FLAGS.num_workers, trainer_args, log_dir,
-                host=FLAGS.host, timeout_secs=FLAGS.timeout_secs,
-                trainer=FLAGS.trainer)
-  except ClusterError as e:
-    sys.stderr.write('error: %s\n' % e)
-    sys.exit(1)
-  except KeyboardInterrupt:
-    sys.stderr.write('error: interrupted; all cluster processes stopped\n')
-    sys.exit(130)
+  run_cluster(FLAGS.num_ps, FLAGS.num_workers, trainer_args, log_dir,
+              host=FLAGS.host, timeout_secs=FLAGS.timeout_secs,
+              trainer=FLAGS.trainer)
   print('cluster finished; logs in %s' % log_dir)
 
 
 if __name__ == '__main__':
-  app.run(main)
+  app.run(main, takes_arguments=True,
+          interrupted_message='interrupted; all cluster processes stopped')

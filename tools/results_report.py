@@ -21,8 +21,6 @@ import datetime
 import glob
 import json
 import os
-import shutil
-import tempfile
 import time
 
 from absl import flags
@@ -33,6 +31,7 @@ from core import atomic_file
 from core import errors
 from core import flag_checks
 from core import paths
+from core import scratch
 
 FLAGS = flags.FLAGS
 
@@ -125,9 +124,8 @@ def gather(model_variants, benchmark_paths, demo_dir, invokes, warmup,
     logging.info('digits accuracy from %s', demo_dir)
     digits = digits_accuracy.measure(demo_dir)
   data['digits'] = digits
-  work_dir = tempfile.mkdtemp(prefix='results_report.')
   rows = []
-  try:
+  with scratch.scratch_dir('results_report') as work_dir:
     for index, (depth_multiplier, image_size) in enumerate(model_variants):
       row = variant_models.measure(depth_multiplier, image_size, work_dir,
                                    invokes, warmup, calibration_steps)
@@ -138,8 +136,6 @@ def gather(model_variants, benchmark_paths, demo_dir, invokes, warmup,
                    row['float_bytes'] / 1e6, row['float_ms_1thread'],
                    row['uint8_bytes'] / 1e6, row['uint8_ms_1thread'],
                    row['seconds'])
-  finally:
-    shutil.rmtree(work_dir, ignore_errors=True)
   data['models'] = rows
   data['load_average_at_end'] = round(os.getloadavg()[0], 2)
   data['seconds'] = round(time.time() - start, 1)

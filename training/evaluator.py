@@ -21,8 +21,10 @@ from core import errors
 from core import flag_checks
 from core import metrics
 from core import model_flags
+from core import paths
 from core import progress
 from core import session
+from datasets import dataset as dataset_module
 from datasets import dataset_factory
 from model import batch_norm_stats
 from model import builder
@@ -120,6 +122,13 @@ class Evaluator(object):
     # Every eval variable is required: this raises a one-line error for a
     # checkpoint of another model before the restore would fail obscurely.
     checkpoint.plan_restore(self._variables, hint=hint)
+    ranges = checkpoint.quant_ranges()
+    if ranges and not config.quantize:
+      raise errors.BadInputError(
+          '--checkpoint_dir %s was trained with --quantize (it has '
+          'quantization ranges, e.g. %s): evaluate it with --quantize' % (
+              checkpoint.path, ranges[0]))
+    checkpoint.check_values()
     batch_norm_stats.check_settled(checkpoint)  # Warns; the eval goes on.
     start = time.time()
     scorer = metrics.Scorer(self.num_examples)
@@ -133,6 +142,8 @@ class Evaluator(object):
           logits, labels = sess.run([self._logits, self._labels])
         except tf.errors.OutOfRangeError:
           break
+        except tf.errors.DataLossError as e:
+          raise dataset_module.corrupt_data_error(self.dataset, e) from None
         scorer.add(logits, labels)
         report.update(scorer.seen)
     if not scorer.done:
@@ -148,7 +159,7 @@ class Evaluator(object):
         time.time() - start)
     if config.eval_dir:
       write_summaries(config.eval_dir, result)
-      metrics.write_metrics(config.eval_dir, result)
+      metrics.write_metrics(config.eval_dir, result, quantized=config.quantize)
     return result
 
 
@@ -163,6 +174,8 @@ def evaluate(config):
       does not fit the model.
   """
   config.validate()
+  if config.eval_dir:
+    paths.ensure_output_dir(config.eval_dir, 'eval_dir')
   if not config.eval_interval_secs:
     checkpoint = checkpoints.resolve_checkpoint(config.checkpoint_dir,
                                                 'checkpoint_dir')

@@ -90,7 +90,8 @@ class EvaluateTest(tf.test.TestCase):
       record = json.load(f)
     self.assertEqual(record, {
         'accuracy': top1 / 20, 'recall_5': top5 / 20, 'num_examples': 20,
-        'global_step': 25, 'checkpoint': os.path.abspath(self.checkpoint)})
+        'global_step': 25, 'checkpoint': os.path.abspath(self.checkpoint),
+        'quantized': False})
     tags = {}
     for path in glob.glob(os.path.join(eval_dir, 'events.out.tfevents.*')):
       for event in tf.train.summary_iterator(path):

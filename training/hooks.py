@@ -1,4 +1,4 @@
-"""Session hooks of the trainer: the progress line, the stop, the worker session.
+"""Session hooks of the trainer: progress, safe saves, the stop, the worker session.
 
 ProgressHook logs
   step 120/2000  loss 1.234  lr 0.0450  42.1 images/s  ETA 0:12:34
@@ -11,6 +11,7 @@ from the global step's progress (all workers together).
 import time
 
 from absl import logging
+import numpy as np
 import tensorflow.compat.v1 as tf
 
 from core import progress
@@ -69,6 +70,40 @@ class ProgressHook(tf.train.SessionRunHook):
         '/%d' % self._last_step if self._last_step else '', loss, learning_rate,
         images_per_sec,
         '  ETA %s' % progress.format_eta(eta) if self._last_step else '')
+
+
+class NonFiniteVariableError(Exception):
+  """A variable became NaN or Inf; raised instead of saving it."""
+
+  def __init__(self, variable_name):
+    super().__init__(variable_name)
+    self.variable_name = variable_name
+
+
+class FiniteCheckpointSaverHook(tf.train.CheckpointSaverHook):
+  """tf.train.CheckpointSaverHook that never saves a NaN or an Inf.
+
+  Before each save every floating-point variable (weights, batch-norm
+  statistics, quantization ranges) is checked; if one is not finite, the
+  run stops with NonFiniteVariableError and nothing is written, so every
+  checkpoint the trainer leaves is one a later run, eval or export can use.
+  """
+
+  def begin(self):
+    super().begin()
+    variables = [v for v in tf.global_variables()
+                 if v.dtype.base_dtype.is_floating]
+    self._variable_names = [v.op.name for v in variables]
+    with tf.name_scope('checkpoint_finite_check'):
+      self._finite = tf.stack(
+          [tf.reduce_all(tf.math.is_finite(v)) for v in variables])
+
+  def _save(self, session, step):
+    finite = session.run(self._finite)
+    if not finite.all():
+      raise NonFiniteVariableError(
+          self._variable_names[int(np.argmin(finite))])
+    return super()._save(session, step)
 
 
 class StopAtStepHook(tf.train.SessionRunHook):

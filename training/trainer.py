@@ -18,6 +18,9 @@ variable, so every saved checkpoint holds finite weights.
 
 import collections
 import dataclasses
+import glob
+import os
+import shutil
 import time
 from typing import Optional, Sequence
 
@@ -26,8 +29,11 @@ import tensorflow.compat.v1 as tf
 
 from core import errors
 from core import flag_checks
+from core import locks
 from core import model_flags
+from core import paths
 from core import session
+from datasets import dataset as dataset_module
 from datasets import dataset_factory
 from model import batch_norm_stats
 from model import builder
@@ -218,6 +224,12 @@ def _fine_tune_init_fn(config, checkpoint, quant_variables):
   """
   excluded = tuple(s.rstrip('/') + '/' for s in config.checkpoint_exclude_scopes
                    if s)
+  names = [v.op.name + '/' for v in tf.global_variables()]
+  for scope in excluded:
+    if not any(name.startswith(scope) for name in names):
+      raise errors.BadInputError(
+          '--checkpoint_exclude_scopes: %s matches no variable of the model '
+          '(e.g. MobilenetV1/Logits excludes the classifier)' % scope[:-1])
   global_step = tf.train.get_global_step()
   candidates = [v for v in tf.global_variables()
                 if v is not global_step and
@@ -251,25 +263,63 @@ def _fine_tune_init_fn(config, checkpoint, quant_variables):
   return init_fn
 
 
-def _numerics_failure(error, config):
-  what = 'update' if ': update' in str(error) else 'loss'
-  kind = 'Inf' if 'Inf' in str(error) and 'NaN' not in str(error) else 'NaN'
+def _numerics_failure(what, config):
+  """The one-line error of a run that diverged; names the checkpoint left."""
+  if _NUMERICS_TAG in what:
+    if ': update' in what:
+      what = 'the update became NaN or Inf'
+    else:
+      what = 'the loss became %s' % ('Inf' if 'Inf' in what and
+                                     'NaN' not in what else 'NaN')
   latest = checkpoints.latest_checkpoint(config.checkpoint_dir)
-  kept = ('the last good checkpoint is %s' % latest if latest
-          else 'no checkpoint was written')
+  kept = ('the last good checkpoint is %s (every variable finite)' %
+          latest if latest else 'no checkpoint was written')
   return errors.JobFailedError(
-      'training stopped: the %s became %s (try a lower --learning_rate); %s' %
-      (what, kind if what == 'loss' else 'NaN or Inf', kept))
+      'training stopped: %s (try a lower --learning_rate); %s' % (what, kept))
 
 
 def train(config):
   """Runs training as configured; returns a TrainResult.
 
+  The chief holds --checkpoint_dir's lock (core.locks) for the whole run: a
+  second trainer on the same directory is refused in one line.
+
   Raises:
-    errors.BadInputError: bad settings, data or fine-tune checkpoint.
-    errors.JobFailedError: the loss diverged (NaN or Inf).
+    errors.BadInputError: bad settings, data, directory or checkpoint, or a
+      directory another trainer is using.
+    errors.JobFailedError: the run diverged (NaN or Inf).
   """
   config.validate()
+  if not config.is_chief:
+    return _train(config)
+  paths.ensure_output_dir(config.checkpoint_dir, 'checkpoint_dir')
+  with locks.DirectoryLock(config.checkpoint_dir, 'checkpoint_dir'):
+    try:
+      return _train(config)
+    except BaseException:
+      _remove_partial_files(config.checkpoint_dir)
+      raise
+
+
+# Temporary files TensorFlow writes and renames (the graph, the Saver's
+# shards); an interrupted or failed save leaves them behind.
+_PARTIAL_FILE_PATTERNS = ('graph.pbtxt.tmp*', '*_temp')
+
+
+def _remove_partial_files(checkpoint_dir):
+  for pattern in _PARTIAL_FILE_PATTERNS:
+    for path in glob.glob(os.path.join(checkpoint_dir, pattern)):
+      if os.path.isdir(path):
+        shutil.rmtree(path, ignore_errors=True)
+      else:
+        try:
+          os.remove(path)
+        except OSError:
+          pass
+
+
+def _train(config):
+  """train() once the directory is checked and locked."""
   dataset = dataset_factory.get_dataset(config.dataset_name or None, 'train',
                                         config.dataset_dir or None,
                                         config.preprocessing)
@@ -284,6 +334,9 @@ def train(config):
   elif config.fine_tune_checkpoint:
     fine_tune_from = checkpoints.Checkpoint.resolve(config.fine_tune_checkpoint,
                                                     'fine_tune_checkpoint')
+    fine_tune_from.check_values()
+  if resume_path:
+    checkpoints.Checkpoint(resume_path, 'checkpoint_dir').check_values()
   base_lr = config.base_learning_rate()
   steps_per_decay = decay_steps(dataset.num_samples, config.batch_size,
                                 config.num_epochs_per_decay)
@@ -335,7 +388,8 @@ def train(config):
       scaffold = tf.train.Scaffold(
           init_fn=init_fn,
           saver=tf.train.Saver(max_to_keep=config.max_checkpoints_to_keep,
-                               sharded=distributed))
+                               sharded=distributed,
+                               save_relative_paths=True))
 
     progress = hooks.ProgressHook(model.total_loss, learning_rate,
                                   config.batch_size, config.log_every_n_steps,
@@ -358,11 +412,13 @@ def train(config):
                            save_steps=None if config.save_interval_secs
                            else 10**12)  # 0 s: only at start and end.
       run_hooks.append(
-          tf.train.CheckpointSaverHook(config.checkpoint_dir, scaffold=scaffold,
-                                       **save_kwargs))
+          hooks.FiniteCheckpointSaverHook(config.checkpoint_dir,
+                                          scaffold=scaffold, **save_kwargs))
+      # The checkpoint found above, not the state file's own path (which
+      # is absolute in older runs, and stale once the directory moved).
       creator = tf.train.ChiefSessionCreator(
           scaffold=scaffold, master=config.master, config=sess_config,
-          checkpoint_dir=config.checkpoint_dir)
+          checkpoint_filename_with_path=resume_path)
     else:
       creator = hooks.WorkerSessionCreator(scaffold=scaffold,
                                            master=config.master,
@@ -376,8 +432,13 @@ def train(config):
           sess.run(train_op)
     except tf.errors.InvalidArgumentError as e:
       if _NUMERICS_TAG in str(e):
-        raise _numerics_failure(e, config) from None
+        raise _numerics_failure(str(e), config) from None
       raise
+    except tf.errors.DataLossError as e:
+      raise dataset_module.corrupt_data_error(dataset, e) from None
+    except hooks.NonFiniteVariableError as e:
+      raise _numerics_failure('variable %s became NaN or Inf' % e.variable_name,
+                              config) from None
 
   latest = checkpoints.latest_checkpoint(config.checkpoint_dir)
   step = progress.global_step

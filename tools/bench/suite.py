@@ -19,12 +19,11 @@ import dataclasses
 import datetime
 import os
 import platform
-import shutil
-import tempfile
 import time
 
 from absl import logging
 
+from core import scratch
 from core import variants
 from tools.bench import keras_mobilenet
 from tools.bench import ours
@@ -97,7 +96,18 @@ def _load():
 
 
 def run(settings, work_dir=None):
-  """Runs every measurement; returns the result dict (see tools/benchmark)."""
+  """Runs every measurement; returns the result dict (see tools/benchmark).
+
+  work_dir: where checkpoints and bundles go; None: a scratch directory
+  (core.scratch), removed afterwards.
+  """
+  if work_dir is None:
+    with scratch.scratch_dir('benchmark') as scratch_work_dir:
+      return _run(settings, scratch_work_dir)
+  return _run(settings, work_dir)
+
+
+def _run(settings, work_dir):
   s = settings
   name = variants.model_name(s.depth_multiplier, s.image_size)
   started = time.time()
@@ -113,97 +123,91 @@ def run(settings, work_dir=None):
       'settings': dataclasses.asdict(s),
       'load_average_at_start': _load(),
   }
-  own_dir = work_dir is None
-  work_dir = work_dir or tempfile.mkdtemp(prefix='benchmark.')
-  try:
-    logging.info('%s: building our float and quantized training graphs and '
-                 'Keras\'s MobileNet', name)
-    runners = {
-        'float': ours.TrainRunner(s.depth_multiplier, s.image_size,
-                                  s.batch_size, quantize=False,
-                                  num_threads=s.num_threads),
-        'quant': ours.TrainRunner(s.depth_multiplier, s.image_size,
-                                  s.batch_size, quantize=True,
-                                  num_threads=s.num_threads),
-        'keras': keras_mobilenet.TrainRunner(
-            keras_mobilenet.build(s.depth_multiplier, s.image_size),
-            s.batch_size),
-    }
-    logging.info('timing training: %d warm-up steps each, then %d float, %d '
-                 'quantized and %d Keras steps in %d interleaved rounds',
-                 s.warmup_steps, s.train_steps, s.quant_train_steps,
-                 s.train_steps, s.rounds)
-    timings = timing.measure_interleaved(
-        runners, s.warmup_steps,
-        {'float': s.train_steps, 'quant': s.quant_train_steps,
-         'keras': s.train_steps}, s.rounds)
-    result['train_images_per_sec'] = round(timings['float'].images_per_sec, 2)
-    result['train_quant_images_per_sec'] = round(
-        timings['quant'].images_per_sec, 2)
-    result['keras_train_images_per_sec'] = round(
-        timings['keras'].images_per_sec, 2)
-    result['train_step_seconds'] = {
-        k: {'median': round(t.median_seconds, 4),
-            'mean': round(t.mean_seconds, 4), 'steps': t.steps}
-        for k, t in timings.items()}
-    result['train_speedup_vs_keras'] = round(
-        timings['keras'].median_seconds / timings['float'].median_seconds, 3)
-    result['quant_step_cost_vs_float'] = round(
-        timings['quant'].median_seconds / timings['float'].median_seconds, 3)
-    logging.info('training images/s: ours float %.1f, quantized %.1f; Keras '
-                 '%.1f', timings['float'].images_per_sec,
-                 timings['quant'].images_per_sec,
-                 timings['keras'].images_per_sec)
+  logging.info('%s: building our float and quantized training graphs and '
+               'Keras\'s MobileNet', name)
+  runners = {
+      'float': ours.TrainRunner(s.depth_multiplier, s.image_size,
+                                s.batch_size, quantize=False,
+                                num_threads=s.num_threads),
+      'quant': ours.TrainRunner(s.depth_multiplier, s.image_size,
+                                s.batch_size, quantize=True,
+                                num_threads=s.num_threads),
+      'keras': keras_mobilenet.TrainRunner(
+          keras_mobilenet.build(s.depth_multiplier, s.image_size),
+          s.batch_size),
+  }
+  logging.info('timing training: %d warm-up steps each, then %d float, %d '
+               'quantized and %d Keras steps in %d interleaved rounds',
+               s.warmup_steps, s.train_steps, s.quant_train_steps,
+               s.train_steps, s.rounds)
+  timings = timing.measure_interleaved(
+      runners, s.warmup_steps,
+      {'float': s.train_steps, 'quant': s.quant_train_steps,
+       'keras': s.train_steps}, s.rounds)
+  result['train_images_per_sec'] = round(timings['float'].images_per_sec, 2)
+  result['train_quant_images_per_sec'] = round(
+      timings['quant'].images_per_sec, 2)
+  result['keras_train_images_per_sec'] = round(
+      timings['keras'].images_per_sec, 2)
+  result['train_step_seconds'] = {
+      k: {'median': round(t.median_seconds, 4),
+          'mean': round(t.mean_seconds, 4), 'steps': t.steps}
+      for k, t in timings.items()}
+  result['train_speedup_vs_keras'] = round(
+      timings['keras'].median_seconds / timings['float'].median_seconds, 3)
+  result['quant_step_cost_vs_float'] = round(
+      timings['quant'].median_seconds / timings['float'].median_seconds, 3)
+  logging.info('training images/s: ours float %.1f, quantized %.1f; Keras '
+               '%.1f', timings['float'].images_per_sec,
+               timings['quant'].images_per_sec,
+               timings['keras'].images_per_sec)
 
-    # Keras's conversions come first: building a tf-slim graph (below)
-    # switches the classes tf-slim shares with Keras to their v1 form, after
-    # which a Keras model made before can no longer be traced.
-    logging.info('converting Keras\'s model to TensorFlow Lite')
-    keras_model = runners.pop('keras').model
-    keras_models = {
-        'keras_tflite_float': keras_mobilenet.to_float_tflite(keras_model),
-        'keras_tflite_int8': keras_mobilenet.to_int8_tflite(
-            keras_model, s.calibration_images),
-    }
-    result['keras_jit_compile'] = bool(getattr(keras_model, '_jit_compile',
-                                               False))
-    del keras_model
-    checkpoints = {}
-    for kind in ('float', 'quant'):
-      checkpoints[kind] = runners[kind].save(os.path.join(work_dir, kind))
-      runners[kind].close()
-    runners.clear()
+  # Keras's conversions come first: building a tf-slim graph (below)
+  # switches the classes tf-slim shares with Keras to their v1 form, after
+  # which a Keras model made before can no longer be traced.
+  logging.info('converting Keras\'s model to TensorFlow Lite')
+  keras_model = runners.pop('keras').model
+  keras_models = {
+      'keras_tflite_float': keras_mobilenet.to_float_tflite(keras_model),
+      'keras_tflite_int8': keras_mobilenet.to_int8_tflite(
+          keras_model, s.calibration_images),
+  }
+  result['keras_jit_compile'] = bool(getattr(keras_model, '_jit_compile',
+                                             False))
+  del keras_model
+  checkpoints = {}
+  for kind in ('float', 'quant'):
+    checkpoints[kind] = runners[kind].save(os.path.join(work_dir, kind))
+    runners[kind].close()
+  runners.clear()
 
-    logging.info('timing eval and the input pipeline')
-    evaluator = ours.EvalRunner(s.depth_multiplier, s.image_size,
-                                s.batch_size, checkpoints['float'],
-                                num_threads=s.num_threads)
-    result['eval_images_per_sec'] = round(timing.measure(
-        evaluator, s.warmup_steps, s.eval_steps).images_per_sec, 2)
-    evaluator.close()
-    result['input_images_per_sec'] = round(ours.input_rate(
-        s.image_size, s.batch_size, s.input_batches, s.warmup_steps), 1)
-    result['input_pipeline'] = ('built-in digits, train split, training '
-                                'preprocessing to %d px, batch %d' % (
-                                    s.image_size, s.batch_size))
-    result['input_jpeg_images_per_sec'] = round(ours.jpeg_input_rate(
-        s.image_size, s.batch_size, s.input_batches, s.warmup_steps,
-        os.path.join(work_dir, 'jpeg'), s.jpeg_images), 1)
+  logging.info('timing eval and the input pipeline')
+  evaluator = ours.EvalRunner(s.depth_multiplier, s.image_size,
+                              s.batch_size, checkpoints['float'],
+                              num_threads=s.num_threads)
+  result['eval_images_per_sec'] = round(timing.measure(
+      evaluator, s.warmup_steps, s.eval_steps).images_per_sec, 2)
+  evaluator.close()
+  result['input_images_per_sec'] = round(ours.input_rate(
+      s.image_size, s.batch_size, s.input_batches, s.warmup_steps), 1)
+  result['input_pipeline'] = ('built-in digits, train split, training '
+                              'preprocessing to %d px, batch %d' % (
+                                  s.image_size, s.batch_size))
+  result['input_jpeg_images_per_sec'] = round(ours.jpeg_input_rate(
+      s.image_size, s.batch_size, s.input_batches, s.warmup_steps,
+      os.path.join(work_dir, 'jpeg'), s.jpeg_images), 1)
 
-    logging.info('exporting our bundles')
-    bundles_dir = os.path.join(work_dir, 'bundles')
-    for kind, prefix in (('float', 'tflite_float'), ('quant', 'tflite_quant')):
-      model = ours.export_tflite(checkpoints[kind], s.depth_multiplier,
-                                 s.image_size, kind == 'quant', bundles_dir,
-                                 num_threads=s.num_threads)
-      result.update(tflite_latency.figures(prefix, model, s.tflite_warmup,
-                                           s.tflite_invokes))
-    for prefix, model in keras_models.items():
-      result.update(tflite_latency.figures(prefix, model, s.tflite_warmup,
-                                           s.tflite_invokes))
-  finally:
-    if own_dir:
-      shutil.rmtree(work_dir, ignore_errors=True)
+  logging.info('exporting our bundles')
+  bundles_dir = os.path.join(work_dir, 'bundles')
+  for kind, prefix in (('float', 'tflite_float'), ('quant', 'tflite_quant')):
+    model = ours.export_tflite(checkpoints[kind], s.depth_multiplier,
+                               s.image_size, kind == 'quant', bundles_dir,
+                               num_threads=s.num_threads)
+    result.update(tflite_latency.figures(prefix, model, s.tflite_warmup,
+                                         s.tflite_invokes))
+  for prefix, model in keras_models.items():
+    result.update(tflite_latency.figures(prefix, model, s.tflite_warmup,
+                                         s.tflite_invokes))
   result['load_average_at_end'] = _load()
   result['seconds'] = round(time.time() - started, 1)
   return result
