@@ -186,6 +186,18 @@ class ImageFolderTest(absltest.TestCase):
     with self.assertRaisesRegex(dataset_info.DatasetError, 'inside input_dir'):
       image_folder.convert_image_folder(
           self.input_dir, os.path.join(self.input_dir, 'out'))
+    single = self.create_tempdir('single').full_path
+    os.makedirs(os.path.join(single, 'cats'))
+    with self.assertRaisesRegex(dataset_info.DatasetError,
+                                'one class folder \\(cats\\); a classifier '
+                                'needs at least two'):
+      image_folder.convert_image_folder(single, self.output_dir)
+
+  def test_empty_validation_split_is_warned_about(self):
+    with self.assertLogs(level='WARNING') as logs:
+      self.convert(validation_fraction=0.0)
+    self.assertTrue(any('validation split of' in line and 'is empty' in line
+                        for line in logs.output), logs.output)
 
 
 class BinaryTest(absltest.TestCase):

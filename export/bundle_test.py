@@ -279,28 +279,52 @@ class BundleTest(absltest.TestCase):
     self.assertEqual(os.listdir(out), [])
     self.assertFalse(os.path.exists(staged[0]))
 
-  def test_killed_export_leaves_nothing(self):
-    out = _new_dir('killed.')
-    temp = _new_dir('tmp.')
-    env = dict(scripts.script_env(), TMPDIR=temp)
+  def _start_export_and_wait_until_staged(self, out, temp):
     process = subprocess.Popen(
         scripts.script_command('tools/export_bundle.py') + [
             '--checkpoint=' + self.quant_checkpoint, '--quantize',
             '--depth_multiplier=0.25', '--image_size=32', '--output_dir=' + out,
             '--num_threads=1'
-        ], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    # Wait until the .tflite is staged (a late step), then SIGKILL.
+        ], env=dict(scripts.script_env(), TMPDIR=temp),
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # Wait until the .tflite is staged (a late step).
     deadline = time.time() + 120
     staged = []
     while not staged and time.time() < deadline:
       staged = glob.glob(os.path.join(temp, 'export_bundle.*', '*.tflite'))
       time.sleep(0.01)
-    self.assertIsNone(process.poll(), 'the export ended before the kill')
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    self.assertIsNone(process.poll(), 'the export ended before the signal')
     self.assertTrue(staged)
-    self.assertEqual(os.listdir(out), [])
+    return process
 
+  def test_killed_export_leaves_nothing_and_its_scratch_goes_next_time(self):
+    out = _new_dir('killed.')
+    temp = _new_dir('tmp.')
+    process = self._start_export_and_wait_until_staged(out, temp)
+    process.send_signal(signal.SIGKILL)
+    process.communicate()
+    self.assertEqual(os.listdir(out), [])
+    self.assertLen(os.listdir(temp), 1)  # SIGKILL leaves the scratch dir...
+    process = subprocess.run(
+        scripts.script_command('tools/export_bundle.py') + [
+            '--checkpoint=' + self.float_checkpoint, '--depth_multiplier=0.25',
+            '--image_size=32', '--output_dir=' + out, '--num_threads=1'],
+        env=dict(scripts.script_env(), TMPDIR=temp), capture_output=True,
+        text=True, check=False)
+    self.assertEqual(process.returncode, 0, process.stderr[-2000:])
+    self.assertEqual(os.listdir(temp), [])  # ...which the next export removes.
+
+  def test_terminated_export_cleans_up_and_says_so(self):
+    out = _new_dir('terminated.')
+    temp = _new_dir('tmp.')
+    process = self._start_export_and_wait_until_staged(out, temp)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate()
+    self.assertEqual(process.returncode, 130, stderr[-2000:])
+    self.assertIn('error: interrupted; nothing was written to --output_dir',
+                  stderr)
+    self.assertEqual(os.listdir(out), [])
+    self.assertEqual(os.listdir(temp), [])
 
 if __name__ == '__main__':
   absltest.main()

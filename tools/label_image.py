@@ -19,7 +19,6 @@ the built-in digits (--dataset_name=digits); without any, the class ids.
 """
 
 import os
-import warnings
 
 from absl import flags
 import numpy as np
@@ -184,18 +183,19 @@ def load_image(path, image_size, central_fraction):
   from PIL import UnidentifiedImageError  # pylint: disable=g-import-not-at-top
   if not os.path.isfile(path):
     raise errors.BadInputError('--image does not exist: %s' % path)
+  pillow_limit = Image.MAX_IMAGE_PIXELS
+  Image.MAX_IMAGE_PIXELS = None  # Checked here, from the header, instead.
   try:
-    with warnings.catch_warnings():
-      warnings.simplefilter('error', Image.DecompressionBombWarning)
-      with Image.open(path) as image:
-        width, height = image.size
-        too_big = width * height > MAX_IMAGE_PIXELS
-        pixels = None if too_big else np.asarray(image.convert('RGB'))
-  except (UnidentifiedImageError, OSError, ValueError,
-          Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+    with Image.open(path) as image:
+      width, height = image.size
+      too_big = width * height > MAX_IMAGE_PIXELS
+      pixels = None if too_big else np.asarray(image.convert('RGB'))
+  except (UnidentifiedImageError, OSError, ValueError) as e:
     raise errors.BadInputError(
         '--image is not an image Pillow can read: %s (%s)' %
         (path, errors.one_line(e)[:120])) from e
+  finally:
+    Image.MAX_IMAGE_PIXELS = pillow_limit
   if too_big:
     raise errors.BadInputError(
         '--image %s is %dx%d px (%.0f megapixels), more than the %d '

@@ -157,6 +157,17 @@ class LabelImageTest(absltest.TestCase):
       with bundle.opened(os.path.dirname(self.png)):
         pass
 
+  def test_decompression_bomb_is_refused_before_decoding(self):
+    # 10000 x 10000 of one colour: about 100 KB of PNG, 300 MB decoded.
+    bomb = os.path.join(_new_dir('bomb.'), 'bomb.png')
+    Image.new('L', (10000, 10000)).save(bomb, optimize=True)
+    self.assertLess(os.path.getsize(bomb), 1 << 20)
+    with self.assertRaisesRegex(
+        errors.BadInputError,
+        '--image .*bomb.png is 10000x10000 px \\(100 megapixels\\), more '
+        'than the 50 megapixels'):
+      label_image.load_image(bomb, 32, 0.875)
+
 
 if __name__ == '__main__':
   absltest.main()
