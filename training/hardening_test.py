@@ -6,6 +6,7 @@ status 2 (3 for a diverged run), no traceback, and nothing unusable kept.
 
 import json
 import os
+import resource
 import shutil
 import subprocess
 import time
@@ -131,6 +132,27 @@ class HardeningTest(tf.test.TestCase):
         'mobilenet_v1_eval', util.TINY_FLAGS + [
             '--checkpoint_dir=' + self.train_dir, '--eval_dir=' + afile],
         '--eval_dir is a file, not a directory', afile)
+
+  def test_file_size_limit_is_one_line_and_leaves_no_partial_files(self):
+    directory = util.new_dir('fsize')
+
+    def limit_file_size():
+      resource.setrlimit(resource.RLIMIT_FSIZE, (200 * 1024, 200 * 1024))
+
+    run = subprocess.run(
+        util.binary_command('mobilenet_v1_train') + util.TINY_FLAGS + [
+            '--checkpoint_dir=' + directory, '--number_of_steps=3'],
+        env=scripts.script_env(), capture_output=True, text=True,
+        preexec_fn=limit_file_size, timeout=300, check=False)
+    self.assertEqual(run.returncode, 2, run.stderr[-2000:])
+    self.assertNotIn('Traceback', run.stderr)
+    last_line = run.stderr.strip().splitlines()[-1]
+    self.assertStartsWith(last_line, 'error: ')
+    self.assertIn('File too large', last_line)
+    self.assertIn(directory, last_line)
+    left = os.listdir(directory)
+    self.assertFalse([n for n in left if '.tmp' in n or n.endswith('_temp')],
+                     left)
 
   def test_corrupt_shard_is_named(self):
     root = util.new_dir('corrupt')
