@@ -7,8 +7,11 @@
 
 Without --dataset_dir it trains on the built-in digits. Run the same command
 again to resume from the newest checkpoint. For a parameter-server cluster,
-see --ps_hosts / --worker_hosts and tools/launch_cluster.py.
+see --ps_hosts / --worker_hosts (or TensorFlow's TF_CONFIG environment
+variable) and tools/launch_cluster.py.
 """
+
+import os
 
 from absl import flags
 
@@ -85,18 +88,25 @@ flags.DEFINE_integer('shuffle_seed', None, 'Seed of the data order.')
 
 def config_from_flags():
   """The TrainConfig of the command line (after joining any cluster)."""
+  member = cluster.membership(
+      cluster.Membership(FLAGS.job_name, FLAGS.task, FLAGS.ps_hosts,
+                         FLAGS.worker_hosts),
+      given={name for name in cluster.Membership._fields
+             if FLAGS[name].present},
+      tf_config=os.environ.get('TF_CONFIG'))
   role = cluster.join(
-      FLAGS.job_name, FLAGS.task, ps_hosts=FLAGS.ps_hosts,
-      worker_hosts=FLAGS.worker_hosts, master=FLAGS.master,
+      member.job_name, member.task, ps_hosts=member.ps_hosts,
+      worker_hosts=member.worker_hosts, master=FLAGS.master,
       ps_tasks=FLAGS.ps_tasks, worker_replicas=FLAGS.worker_replicas,
       num_threads=FLAGS.num_threads)
-  config = model_flags.config_from_flags(
-      trainer.TrainConfig,
-      checkpoint_dir=paths.user_path(FLAGS.checkpoint_dir) or
+  checkpoint_dir = paths.user_path(FLAGS.checkpoint_dir) or (
       paths.default_run_dir(FLAGS.depth_multiplier, FLAGS.image_size,
-                            FLAGS.quantize), master=role.master,
-      ps_tasks=role.ps_tasks, worker_replicas=role.worker_replicas)
-  return config, role
+                            FLAGS.quantize))
+  config = model_flags.config_from_flags(
+      trainer.TrainConfig, checkpoint_dir=checkpoint_dir, master=role.master,
+      task=member.task, ps_tasks=role.ps_tasks,
+      worker_replicas=role.worker_replicas)
+  return config, role, member
 
 
 def main(argv):
@@ -104,8 +114,8 @@ def main(argv):
   # Checked before any server starts or data is read.
   flag_checks.check_model_flags(FLAGS.depth_multiplier, FLAGS.image_size,
                                 FLAGS.batch_size)
-  config, role = config_from_flags()
-  if FLAGS.job_name == 'ps':
+  config, role, member = config_from_flags()
+  if member.job_name == 'ps':
     role.server.join()  # Serves variables until the process is stopped.
     return
   trainer.train(config)  # Validates the config before anything runs.

@@ -16,14 +16,67 @@ import logging as std_logging
 import os
 import signal
 import sys
+import warnings
 
 from absl import app as absl_app
 from absl import flags
 
 from core import errors
 
-# Quieter TensorFlow C++ start-up logs (INFO lines) unless the user asked.
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '1')
+# Third-party modules whose warnings (deprecations, `layer.apply`...) are
+# noise to a user of the binaries; --verbosity=1 shows them again.
+_NOISY_MODULES = r'(tensorflow|tf_keras|keras|tf_slim|tensorflow_model_optimization)'
+
+
+def verbose_requested(argv):
+  """Whether absl's --verbosity / -v asks for debugging output (>= 1)."""
+  for index, arg in enumerate(argv[1:], 1):
+    for name in ('--verbosity', '-v'):
+      if arg == name and index + 1 < len(argv):
+        value = argv[index + 1]
+      elif arg.startswith(name + '='):
+        value = arg[len(name) + 1:]
+      else:
+        continue
+      try:
+        return int(value) >= 1
+      except ValueError:
+        return False
+  return False
+
+
+def _start_quietly(argv):
+  """A binary's first lines are its own, not TensorFlow's start-up noise.
+
+  Done once, when this module is imported (binaries import it before any
+  TensorFlow module): TensorFlow is imported with stderr pointed at
+  /dev/null (its import prints CUDA probing, CPU-feature and oneDNN lines
+  below any log level), its C++ log level is set to errors only, and the
+  Python warnings of the libraries are filtered. --verbosity=1 (or -v 1)
+  keeps all of it, for debugging; a user's own TF_CPP_MIN_LOG_LEVEL wins.
+  """
+  if verbose_requested(argv):
+    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '0')
+    return
+  os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
+  warnings.filterwarnings('ignore', category=DeprecationWarning,
+                          module=_NOISY_MODULES)
+  warnings.filterwarnings('ignore', category=UserWarning,
+                          module=_NOISY_MODULES)
+  if 'tensorflow' in sys.modules:
+    return
+  sys.stderr.flush()
+  saved = os.dup(2)
+  try:
+    with open(os.devnull, 'w') as devnull:
+      os.dup2(devnull.fileno(), 2)
+      import tensorflow  # pylint: disable=g-import-not-at-top,import-outside-toplevel,unused-import
+  finally:
+    os.dup2(saved, 2)
+    os.close(saved)
+
+
+_start_quietly(sys.argv)
 
 
 # What file errors say, in Python's OSError and in TensorFlow's own errors
@@ -62,11 +115,14 @@ def _parse_flags(argv):
     report_error(e, errors.EXIT_BAD_INPUT)
 
 
-def _log_once():
-  """Drops TensorFlow's own log handler: absl's already prints every line."""
+def _log_once(verbose):
+  """TensorFlow's Python logger: no second handler (absl's prints every
+  line) and, unless verbose, only its errors (no deprecation notices)."""
   tf_logger = std_logging.getLogger('tensorflow')
   for handler in list(tf_logger.handlers):
     tf_logger.removeHandler(handler)
+  if not verbose:
+    tf_logger.setLevel(std_logging.ERROR)
 
 
 def _interrupt_on_sigterm():
@@ -89,7 +145,7 @@ def run(main, interrupted_message='interrupted', takes_arguments=False):
   """
 
   def guarded_main(argv):
-    _log_once()
+    _log_once(verbose_requested(sys.argv))
     _interrupt_on_sigterm()
     if len(argv) > 1 and not takes_arguments:
       report_error('unexpected arguments: %s' % ' '.join(argv[1:]),

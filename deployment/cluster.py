@@ -6,10 +6,13 @@ server: given --ps_hosts and --worker_hosts (comma-separated host:port
 lists), it starts a tf.distribute.Server for --job_name/--task; a ps then
 serves variables until it is stopped, and a worker trains with its own
 server's target as master. tools/launch_cluster.py starts such processes on
-localhost.
+localhost. TensorFlow's TF_CONFIG environment variable (the convention of
+tf.distribute's cluster resolvers) can describe the same: the cluster and
+this process's task; flags, when given, win.
 """
 
 import collections
+import json
 
 from absl import logging
 import tensorflow.compat.v1 as tf
@@ -23,6 +26,65 @@ JOB_NAMES = ('worker', 'ps')
 # server: the in-process server (None when joining through --master).
 ClusterRole = collections.namedtuple(
     'ClusterRole', ['master', 'ps_tasks', 'worker_replicas', 'server'])
+
+
+# This process's place in a cluster: what --job_name, --task, --ps_hosts and
+# --worker_hosts say (host lists comma-separated).
+Membership = collections.namedtuple(
+    'Membership', ['job_name', 'task', 'ps_hosts', 'worker_hosts'])
+
+
+def from_tf_config(text):
+  """The Membership a TF_CONFIG value describes.
+
+  {"cluster": {"chief": [...], "worker": [...], "ps": [...]},
+   "task": {"type": "worker", "index": 1}}: a chief, when listed, is worker
+  0 (it initializes and saves, as task 0 does here) and the workers follow.
+
+  Raises:
+    errors.BadInputError: not JSON, or no task this trainer can be.
+  """
+  try:
+    described = json.loads(text)
+    cluster = described.get('cluster') or {}
+    task = described['task']
+    kind, index = task['type'], int(task.get('index', 0))
+  except (ValueError, KeyError, TypeError, AttributeError) as e:
+    raise errors.BadInputError('TF_CONFIG is not a cluster and task '
+                               'description (%s): %s' % (e, text[:200])) from e
+  chief = list(cluster.get('chief') or [])
+  workers = chief + list(cluster.get('worker') or [])
+  if kind == 'chief':
+    job_name = 'worker'
+  elif kind == 'worker':
+    job_name, index = 'worker', index + len(chief)
+  elif kind == 'ps':
+    job_name = 'ps'
+  else:
+    raise errors.BadInputError(
+        'TF_CONFIG task type %r: the trainer is a chief, worker or ps' % kind)
+  return Membership(job_name, index, ','.join(cluster.get('ps') or []),
+                    ','.join(workers))
+
+
+def membership(flags_membership, given, tf_config=None):
+  """The flags' Membership, completed from TF_CONFIG.
+
+  Args:
+    flags_membership: the Membership of the flags (defaults included).
+    given: the names of the flags the user gave.
+    tf_config: the TF_CONFIG environment variable's value, if any.
+
+  With TF_CONFIG and no host list among the flags, the cluster and the
+  task come from TF_CONFIG, except the flags the user gave.
+  """
+  if not tf_config or flags_membership.ps_hosts or flags_membership.worker_hosts:
+    return flags_membership
+  described = from_tf_config(tf_config)
+  return Membership(*(
+      mine if name in given else theirs
+      for name, mine, theirs in zip(Membership._fields, flags_membership,
+                                    described)))
 
 
 def parse_hosts(flag_name, value):

@@ -10,7 +10,7 @@ initial value and eval would score at chance.
 
 So training picks, unless told (--batch_norm_decay), the original's decay
 when it can settle within the planned --number_of_steps and otherwise the
-slowest decay that does (choose_decay); it keeps a scalar variable, the
+slowest decay that does, never below 0.9 (choose_decay); it keeps a scalar variable, the
 share of the initial values still in the averages (track_initial_share),
 in every checkpoint; and eval and export warn in one line when a checkpoint's
 averages have not settled (check_settled).
@@ -26,6 +26,9 @@ ORIGINAL_DECAY = 0.9997
 # A decay settles in N steps when decay^N <= this (then the initial values
 # weigh less than 0.1 % in the averages).
 SETTLED_SHARE = 1e-3
+# Never faster than this: an average over fewer than about ten steps would
+# be the last batches' noise (runs this short cannot settle, and eval warns).
+MIN_DECAY = 0.9
 # Eval and export warn above this share of initial values.
 WARN_SHARE = 0.05
 # The variable (outside the model's scope, so the eval graph never has it).
@@ -41,12 +44,14 @@ def choose_decay(number_of_steps):
   if ORIGINAL_DECAY ** number_of_steps <= SETTLED_SHARE:
     return ORIGINAL_DECAY, 'the original\'s: it settles within %d steps' % (
         number_of_steps)
-  decay = math.exp(math.log(SETTLED_SHARE) / number_of_steps)
+  decay = max(MIN_DECAY, math.exp(math.log(SETTLED_SHARE) / number_of_steps))
   return decay, (
       'the original 0.9997 would leave %.0f %% of every moving average at its '
       'initial value after %d steps, and eval would see stale statistics; '
-      '%.4f settles within them' % (
-          100 * ORIGINAL_DECAY ** number_of_steps, number_of_steps, decay))
+      '%.4f %s' % (
+          100 * ORIGINAL_DECAY ** number_of_steps, number_of_steps, decay,
+          'settles within them' if decay > MIN_DECAY else
+          'is the fastest used (the run is too short to settle)'))
 
 
 def track_initial_share(decay):

@@ -36,6 +36,9 @@ class ChooseDecayTest(absltest.TestCase):
       self.assertAlmostEqual(decay**steps, batch_norm_stats.SETTLED_SHARE,
                              places=9)
       self.assertIn('%d steps' % steps, why)
+    # Never below MIN_DECAY: a 10-step run cannot settle.
+    self.assertEqual(batch_norm_stats.choose_decay(10)[0],
+                     batch_norm_stats.MIN_DECAY)
     # 1500 steps: the original would leave 64 % of each average initial.
     self.assertIn('64 %', batch_norm_stats.choose_decay(1500)[1])
 

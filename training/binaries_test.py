@@ -41,6 +41,25 @@ class BinariesTest(tf.test.TestCase):
       self.assertIn(word, last_line)
     return last_line
 
+  def test_first_lines_are_the_binarys_own(self):
+    # No CUDA probing, CPU-feature, oneDNN or deprecation lines first.
+    run = util.run_binary('mobilenet_v1_train', ['--depth_multiplier=0'])
+    self.assertEqual(run.returncode, 2)
+    self.assertEqual(run.stderr.strip().splitlines(),
+                     ['error: --depth_multiplier must be > 0, got 0.0'])
+    run = util.run_binary('mobilenet_v1_eval', util.TINY_FLAGS + [
+        '--checkpoint_dir=' + self.train_dir, '--num_examples=8'])
+    self.assertEqual(run.returncode, 0, run.stderr[-2000:])
+    lines = run.stderr.strip().splitlines()
+    for line in lines:
+      # absl's lines name the project's modules; nothing else is printed.
+      self.assertRegex(line, r'^[IWE]\d{4} [\d:.]+ +\d+ (dataset_factory|'
+                       r'evaluator|batch_norm_stats)\.py:\d+\] ')
+    # With --verbosity=1 TensorFlow's own lines come back.
+    run = util.run_binary('mobilenet_v1_train', ['--depth_multiplier=0',
+                                                 '--verbosity=1'])
+    self.assertGreater(len(run.stderr.strip().splitlines()), 1)
+
   def test_train_bad_model_flags(self):
     base = ['--checkpoint_dir=' + util.new_dir('bad')]
     self.assert_one_line_error('mobilenet_v1_train',

@@ -21,12 +21,15 @@ class ProgressHook(tf.train.SessionRunHook):
   """Logs step, loss, learning rate, images/s and ETA (see the module doc)."""
 
   def __init__(self, loss, learning_rate, batch_size, every_n_steps,
-               last_step=None):
+               last_step=None, silent=False):
+    """silent: fetch and track as usual but log nothing (the benchmark times
+    the trainer's step, hook included, without its lines)."""
     self._loss = loss
     self._learning_rate = learning_rate
     self._batch_size = batch_size
     self._every_n_steps = max(1, int(every_n_steps))
     self._last_step = last_step
+    self._silent = silent
     self._global_step = None
     self.global_step = None  # The newest global step seen.
 
@@ -42,6 +45,12 @@ class ProgressHook(tf.train.SessionRunHook):
     self.global_step = step
     self._mark = (time.time(), self._local_steps, step)
     self._cadence.start()
+    if self._silent:
+      return
+    logging.info('step %d%s: training (the first steps also optimise the '
+                 'graph; progress every %d steps and at least once a minute)',
+                 step, '/%d' % self._last_step if self._last_step else '',
+                 self._every_n_steps)
 
   def before_run(self, run_context):
     del run_context
@@ -54,7 +63,7 @@ class ProgressHook(tf.train.SessionRunHook):
     step = int(stale_step) + 1  # The train op of this run incremented it.
     self.global_step = step
     self._local_steps += 1
-    if not self._cadence.due(self._local_steps):
+    if self._silent or not self._cadence.due(self._local_steps):
       return
     now = time.time()
     then, then_local, then_step = self._mark

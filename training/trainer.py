@@ -405,6 +405,10 @@ def _train(config):
             tf.train.SummarySaverHook(save_secs=config.save_summaries_secs,
                                       output_dir=config.checkpoint_dir,
                                       scaffold=scaffold))
+        # global_step/sec, as TF-Slim's trainer wrote it.
+        run_hooks.append(tf.train.StepCounterHook(
+            every_n_steps=None, every_n_secs=config.save_summaries_secs,
+            output_dir=config.checkpoint_dir))
       if config.save_interval_steps:
         save_kwargs = dict(save_steps=config.save_interval_steps)
       else:
