@@ -19,6 +19,25 @@ if ! command -v bazel >/dev/null 2>&1; then
     apt-get install -y -qq bazel-bootstrap >/dev/null
 fi
 
+# The Bazel on PATH must be the one .bazelversion names (4.2.3): newer ones
+# (bzlmod on, WORKSPACE off from 8) fail on this workspace. Debian's
+# bazel-bootstrap reports "no_version"; its package version says.
+bazel_version() {
+  local version
+  version=$(bazel --version 2>/dev/null | awk '{print $2}')
+  if [ "$version" = "no_version" ]; then
+    version=$(dpkg-query -W -f='${Version}' bazel-bootstrap 2>/dev/null |
+              sed 's/[+~-].*//')
+  fi
+  echo "${version:-unknown}"
+}
+need=$(cat .bazelversion)
+found=$(bazel_version)
+if [ "$found" != "$need" ]; then
+  say "found Bazel $found ($(command -v bazel)); this project needs Bazel $need: install Debian's bazel-bootstrap (apt-get install bazel-bootstrap) or use Bazelisk, which reads .bazelversion"
+  exit 1
+fi
+
 # .venv is (re)built when missing or when requirements.txt changed since it
 # was last installed; the stamp records which requirements it holds.
 stamp=.venv/.requirements.sha256
