@@ -32,14 +32,8 @@ class BinariesTest(tf.test.TestCase):
       raise AssertionError('training failed:\n' + run.stderr[-3000:])
 
   def assert_one_line_error(self, binary, args, *words, exit_code=2):
-    run = util.run_binary(binary, args)
-    self.assertEqual(run.returncode, exit_code, run.stderr[-3000:])
-    self.assertNotIn('Traceback', run.stderr)
-    last_line = run.stderr.strip().splitlines()[-1]
-    self.assertStartsWith(last_line, 'error: ')
-    for word in words:
-      self.assertIn(word, last_line)
-    return last_line
+    return util.assert_one_line_error(self, binary, args, *words,
+                                      exit_code=exit_code)
 
   def test_first_lines_are_the_binarys_own(self):
     # No CUDA probing, CPU-feature, oneDNN or deprecation lines first.

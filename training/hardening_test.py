@@ -21,8 +21,6 @@ util.use_test_data_cache()
 # pylint: disable=g-import-not-at-top,g-bad-import-order
 from core import locks
 from core import scripts
-from datasets import digits
-from datasets import image_folder
 from model import checkpoints
 # pylint: enable=g-import-not-at-top,g-bad-import-order
 
@@ -40,14 +38,8 @@ class HardeningTest(tf.test.TestCase):
       raise AssertionError('training failed:\n' + run.stderr[-3000:])
 
   def assert_one_line_error(self, binary, args, *words, exit_code=2):
-    run = util.run_binary(binary, args)
-    self.assertEqual(run.returncode, exit_code, run.stderr[-3000:])
-    self.assertNotIn('Traceback', run.stderr)
-    last_line = run.stderr.strip().splitlines()[-1]
-    self.assertStartsWith(last_line, 'error: ')
-    for word in words:
-      self.assertIn(word, last_line)
-    return last_line
+    return util.assert_one_line_error(self, binary, args, *words,
+                                      exit_code=exit_code)
 
   def _copy_of_good_run(self, name):
     directory = os.path.join(util.new_dir(name), 'run')
@@ -156,11 +148,7 @@ class HardeningTest(tf.test.TestCase):
 
   def test_corrupt_shard_is_named(self):
     root = util.new_dir('corrupt')
-    images = os.path.join(root, 'images')
-    records = os.path.join(root, 'records')
-    digits.write_image_tree(images, upscale=2, split=False)
-    image_folder.convert_image_folder(images, records,
-                                      validation_fraction=0.2, num_shards=2)
+    records = util.digit_images_dataset(root, upscale=2, num_shards=2)
     shard = os.path.join(records, 'train-00001-of-00002')
     with open(shard, 'r+b') as f:
       f.truncate(5000)

@@ -19,8 +19,6 @@ from training import test_util as util
 util.use_test_data_cache()
 
 # pylint: disable=g-import-not-at-top,g-bad-import-order
-from datasets import digits
-from datasets import image_folder
 from training import evaluator
 from training import trainer
 # pylint: enable=g-import-not-at-top,g-bad-import-order
@@ -32,11 +30,7 @@ class OwnImagesTest(absltest.TestCase):
 
   def test_short_run_with_default_flags_is_far_above_chance(self):
     root = util.new_dir('own_images')
-    images = os.path.join(root, 'images')
-    records = os.path.join(root, 'records')
-    digits.write_image_tree(images, upscale=3, split=False)
-    image_folder.convert_image_folder(images, records,
-                                      validation_fraction=0.2, num_threads=2)
+    records = util.digit_images_dataset(root, upscale=3)
     train_dir = os.path.join(root, 'train')
     config = trainer.TrainConfig(
         checkpoint_dir=train_dir, dataset_dir=records, depth_multiplier=0.25,

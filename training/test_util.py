@@ -47,3 +47,31 @@ def run_binary(name, args, timeout=300):
   return subprocess.run(
       binary_command(name) + list(args), env=scripts.script_env(),
       capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def assert_one_line_error(test, binary, args, *words, exit_code=2):
+  """Runs `binary`; asserts it ends in one `error:` line with `words` in it,
+  exit status `exit_code` and no traceback; returns that line."""
+  run = run_binary(binary, args)
+  test.assertEqual(run.returncode, exit_code, run.stderr[-3000:])
+  test.assertNotIn('Traceback', run.stderr)
+  last_line = run.stderr.strip().splitlines()[-1]
+  test.assertStartsWith(last_line, 'error: ')
+  for word in words:
+    test.assertIn(word, last_line)
+  return last_line
+
+
+def digit_images_dataset(root, upscale=3, num_shards=4):
+  """The digits written as a class-per-folder image tree under `root` and
+  converted as a user's own images are (80/20 split); returns the records
+  directory."""
+  from datasets import digits  # pylint: disable=g-import-not-at-top
+  from datasets import image_folder  # pylint: disable=g-import-not-at-top
+  images = os.path.join(root, 'images')
+  records = os.path.join(root, 'records')
+  digits.write_image_tree(images, upscale=upscale, split=False)
+  image_folder.convert_image_folder(images, records, validation_fraction=0.2,
+                                    num_shards=num_shards, num_threads=2)
+  return records
+
