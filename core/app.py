@@ -5,7 +5,8 @@
 
 absl's app.run, with one contract for all binaries (core.errors): a bad flag
 (absl's own parsing errors included), a BadInputError or a positional
-argument ends in one `error: ...` line on stderr and exit status 2; a
+argument (unless the binary takes some) ends in one `error: ...` line on
+stderr and exit status 2; a
 JobFailedError in one line and status 3; an interrupt in one line and status
 130. Anything else is a bug and keeps its traceback.
 """
@@ -45,16 +46,18 @@ def _log_once():
     tf_logger.removeHandler(handler)
 
 
-def run(main, interrupted_message='interrupted'):
+def run(main, interrupted_message='interrupted', takes_arguments=False):
   """absl's app.run(main) under the contract of the module doc.
 
   interrupted_message: what an interrupt leaves behind, said in its line
   (e.g. that a trainer resumes from its checkpoints).
+  takes_arguments: main gets positional arguments (argv[1:]) and checks
+  them itself; otherwise any is refused.
   """
 
   def guarded_main(argv):
     _log_once()
-    if len(argv) > 1:
+    if len(argv) > 1 and not takes_arguments:
       report_error('unexpected arguments: %s' % ' '.join(argv[1:]),
                    errors.EXIT_BAD_INPUT)
     try:
