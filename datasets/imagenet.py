@@ -15,7 +15,6 @@ description, like any other (custom.get_split).
 import collections
 import os
 
-from datasets import dataset
 from datasets import dataset_info
 
 NAME = 'imagenet'
@@ -118,6 +117,9 @@ def get_split(split_name, dataset_dir, preprocessing_kwargs):
   Raises:
     dataset_info.DatasetError: missing or incomplete shards.
   """
+  # Imported here: the facts above load without TensorFlow (for
+  # process_bounding_boxes, which starts in a fraction of a second).
+  from datasets import dataset  # pylint: disable=g-import-not-at-top
   num_shards = SPLITS_TO_SHARDS[split_name]
   filenames = dataset.find_shards(
       dataset_dir, dataset_info.shard_glob(split_name, num_shards), split_name)
