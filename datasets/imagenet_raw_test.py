@@ -4,8 +4,9 @@ The tree is what the raw download extracts to (train/<synset>/*.JPEG with a
 CMYK JPEG and a PNG named .JPEG, flat validation/ILSVRC2012_val_<n>.JPEG, the
 XML boxes), with nothing else: process_bounding_boxes turns the XML into the
 CSV, then build_imagenet_data runs with its defaults (the shipped synset list,
-names and validation ground truth). Both run as binaries; the variations
-call the converter's library.
+names and validation ground truth). Both run as binaries, and so do a few
+training steps and an eval on the result; the variations call the
+converter's library.
 """
 
 import glob
@@ -176,6 +177,22 @@ class RawImagenetTest(absltest.TestCase):
       np.testing.assert_allclose(self.boxes_of(record),
                                  EXPECTED_BOXES.get(filename, np.zeros([0])),
                                  atol=1e-6, err_msg=filename)
+
+  def test_trains_and_evaluates(self):
+    self.assertEqual(self.build.returncode, 0, self.build.stderr[-3000:])
+    model = ['--dataset_dir=' + self.output, '--depth_multiplier=0.25',
+             '--image_size=32', '--batch_size=4', '--num_threads=1',
+             '--checkpoint_dir=' + self.create_tempdir().full_path]
+    train = run_binary('mobilenet_v1_train.py', *model,
+                       '--number_of_steps=5')
+    self.assertEqual(train.returncode, 0, train.stderr[-3000:])
+    self.assertIn('1001 classes on imagenet/train (8 examples)', train.stderr)
+    self.assertIn('training done at step 5', train.stderr)
+    evaluation = run_binary('mobilenet_v1_eval.py', *model)
+    self.assertEqual(evaluation.returncode, 0, evaluation.stderr[-3000:])
+    self.assertRegex(evaluation.stdout,
+                     r'Accuracy [01]\.\d{4}  Recall_5 [01]\.\d{4}  '
+                     r'\(3 examples, step 5, ')
 
   def test_a_subset_of_the_validation_images(self):
     # Three files of 50,000: each gets its own line of the ground truth, by
