@@ -21,6 +21,7 @@ a box left empty (min >= max) is dropped.
 """
 
 import collections
+import math
 import os
 import xml.etree.ElementTree as ElementTree
 
@@ -58,10 +59,13 @@ def _number(element, tag, path):
   if text is None:
     raise MalformedAnnotationError('%s: no <%s>' % (path, tag))
   try:
-    return float(text)
+    value = float(text)
   except ValueError:
+    value = math.nan
+  if not math.isfinite(value):
     raise MalformedAnnotationError('%s: <%s> is not a number: %r' %
-                                   (path, tag, text.strip()[:40])) from None
+                                   (path, tag, text.strip()[:40]))
+  return value
 
 
 def parse_annotation(path, synsets=None):

@@ -72,6 +72,8 @@ class ParseAnnotationTest(absltest.TestCase):
         'no <size>': '<annotation><object/></annotation>',
         'image size 0x10': good.replace('<width>10<', '<width>0<'),
         '<xmin> is not a number': good.replace('<xmin>1<', '<xmin>one<'),
+        '<height> is not a number': good.replace('<height>10<',
+                                                 '<height>nan<'),
         'no <ymax>': good.replace('<ymax>9</ymax>', ''),
         'without <bndbox>': good.replace('<bndbox>', '<box>').replace(
             '</bndbox>', '</box>'),

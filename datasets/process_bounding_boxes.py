@@ -29,8 +29,9 @@ from datasets import bounding_boxes
 USAGE = 'usage: process_bounding_boxes DIR [SYNSETS_FILE]'
 
 
-def run(directory, synsets_file=None, out=sys.stdout):
-  """Converts the XML files under `directory`; returns the summary.
+def run(directory, synsets_file=None, out=None):
+  """Converts the XML files under `directory` to `out` (default: standard
+  output); returns the summary.
 
   Raises:
     errors.BadInputError: no such directory, no XML file in it, or an
@@ -39,6 +40,8 @@ def run(directory, synsets_file=None, out=sys.stdout):
   if not os.path.isdir(directory):
     raise errors.BadInputError('not a directory: %s' % directory)
   synsets = bounding_boxes.read_synsets(synsets_file) if synsets_file else None
+  logging.info('looking for %s files under %s',
+               bounding_boxes.ANNOTATION_EXTENSION, directory)
   annotation_paths = bounding_boxes.find_annotations(directory)
   if not annotation_paths:
     raise errors.BadInputError('no %s files under %s' % (
@@ -46,6 +49,7 @@ def run(directory, synsets_file=None, out=sys.stdout):
   logging.info('%d XML files under %s%s', len(annotation_paths), directory,
                ', keeping the boxes of %d synsets' % len(synsets)
                if synsets is not None else '')
+  out = out or sys.stdout
   summary = bounding_boxes.write_csv(annotation_paths, out, synsets)
   out.flush()
   logging.info('%d boxes for %d images from %d files; skipped %d malformed '
