@@ -3,9 +3,6 @@ r"""Converts raw ILSVRC-2012 images to TF-Slim's ImageNet TFRecord layout.
   bazel run -c opt //datasets:build_imagenet_data -- \
       --train_directory=/data/raw/train \
       --validation_directory=/data/raw/validation \
-      --validation_labels_file=/data/raw/imagenet_2012_validation_synset_labels.txt \
-      --labels_file=/data/raw/imagenet_lsvrc_2015_synsets.txt \
-      --imagenet_metadata_file=/data/raw/imagenet_metadata.txt \
       --bounding_box_file=/data/raw/imagenet_2012_bounding_boxes.csv \
       --output_directory=/data/imagenet
 
@@ -14,14 +11,21 @@ Input:
   validation_directory/*.JPEG          e.g. ILSVRC2012_val_00000001.JPEG
   validation_labels_file               the ground truth: one synset per line,
                                        for the validation files in sorted
-                                       order (or `filename synset` lines)
+                                       order, or for ILSVRC2012_val_<n> by n
+                                       (or `filename synset` lines).
+                                       Default: the shipped 50,000 lines.
   labels_file                          the challenge's synsets, one per line;
                                        label = 1 + line index (0 is
-                                       background). Default: the sorted train
-                                       folders.
-  imagenet_metadata_file (optional)    `synset<TAB>human-readable name` lines
+                                       background). Default: the shipped
+                                       ILSVRC-2012 list.
+  imagenet_metadata_file               `synset<TAB>human-readable name` lines.
+                                       Default: the shipped table.
   bounding_box_file (optional)         `filename,xmin,ymin,xmax,ymax` lines,
-                                       relative coordinates
+                                       relative coordinates (made from the
+                                       XML boxes by process_bounding_boxes)
+
+The defaults are datasets/data/'s files (imagenet.SYNSETS_FILE ...), so the
+raw download needs nothing else; a user's own files win.
 
 Output: train-00000-of-01024 ... validation-00000-of-00128 ... with the
 features listed in tfexample, labels.txt (0:background, 1..1000) and
@@ -32,9 +36,9 @@ grayscale JPEGs) are found by content and stored as RGB JPEG
 (image_coding); unreadable files are skipped and named.
 """
 
-import collections
 import os
 import random
+import re
 
 from absl import flags
 from absl import logging
@@ -42,6 +46,7 @@ from absl import logging
 from core import app
 from core import errors
 from core import paths
+from datasets import bounding_boxes
 from datasets import dataset_info
 from datasets import image_coding
 from datasets import image_folder
@@ -50,21 +55,34 @@ from datasets import shard_writer
 
 FLAGS = flags.FLAGS
 
+
+def _shipped(path):
+  """datasets/data/<name>: a shipped file as the help text names it."""
+  return 'datasets/data/' + os.path.basename(path)
+
+
 flags.DEFINE_string('train_directory', None,
                     'Raw training images: one <synset>/ folder per class.')
 flags.DEFINE_string('validation_directory', None,
                     'Raw validation images, all in one folder.')
 flags.DEFINE_string('validation_labels_file', None,
                     'Validation ground truth: a synset per line for the '
-                    'sorted validation files, or `filename synset` lines.')
+                    'sorted validation files (or for ILSVRC2012_val_<n> by '
+                    'n), or `filename synset` lines. Default: the shipped '
+                    'ILSVRC-2012 ground truth (%s).' %
+                    _shipped(imagenet.VALIDATION_LABELS_FILE))
 flags.DEFINE_string('output_directory', None, 'Where the TFRecords go.')
 flags.DEFINE_string('labels_file', None,
-                    'The 1000 challenge synsets, one per line (label = line '
-                    'index + 1). Default: the sorted train folders.')
+                    'The challenge synsets, one per line (label = line index '
+                    '+ 1). Default: the shipped 1000 ILSVRC-2012 synsets '
+                    '(%s).' % _shipped(imagenet.SYNSETS_FILE))
 flags.DEFINE_string('imagenet_metadata_file', None,
-                    'Optional `synset<TAB>name` lines for readable labels.')
+                    '`synset<TAB>name` lines for readable labels. Default: '
+                    'the shipped table (%s).' %
+                    _shipped(imagenet.METADATA_FILE))
 flags.DEFINE_string('bounding_box_file', None,
-                    'Optional CSV of `filename,xmin,ymin,xmax,ymax` boxes.')
+                    'Optional CSV of `filename,xmin,ymin,xmax,ymax` boxes '
+                    '(process_bounding_boxes makes it from the XML boxes).')
 flags.DEFINE_integer('train_shards', imagenet.SPLITS_TO_SHARDS['train'],
                      'Train shard files.', lower_bound=1)
 flags.DEFINE_integer('validation_shards',
@@ -75,77 +93,6 @@ flags.DEFINE_integer('num_threads', 8, 'Shards written in parallel.',
 flags.DEFINE_integer('seed', 12345, 'Seeds the record order.')
 flags.DEFINE_boolean('strict', False,
                      'Exit with status 1 if any file was skipped.')
-
-
-def _read_lines(path, what):
-  try:
-    with open(path, encoding='utf-8') as f:
-      return [line.strip() for line in f if line.strip()]
-  except OSError as e:
-    raise dataset_info.DatasetError('cannot read %s %s: %s' % (what, path,
-                                                              e.strerror))
-
-
-def read_synsets(labels_file, train_directory):
-  """The challenge synsets in label order (label = index + 1)."""
-  if labels_file:
-    synsets = _read_lines(labels_file, 'labels_file')
-  elif train_directory and os.path.isdir(train_directory):
-    synsets = sorted(d for d in os.listdir(train_directory)
-                     if os.path.isdir(os.path.join(train_directory, d))
-                     and not d.startswith('.'))
-  else:
-    raise dataset_info.DatasetError(
-        'need --labels_file (the synset list) or --train_directory')
-  if not synsets:
-    raise dataset_info.DatasetError('no synsets in %s' %
-                                    (labels_file or train_directory))
-  duplicates = sorted(s for s, n in collections.Counter(synsets).items()
-                      if n > 1)
-  if duplicates:
-    raise dataset_info.DatasetError('duplicate synsets in %s: %s' %
-                                    (labels_file, ', '.join(duplicates[:5])))
-  return synsets
-
-
-def read_synset_texts(metadata_file):
-  """{synset: human-readable name} from `synset<TAB>name` lines."""
-  if not metadata_file:
-    return {}
-  texts = {}
-  for line in _read_lines(metadata_file, 'imagenet_metadata_file'):
-    synset, sep, text = line.partition('\t')
-    if sep:
-      texts[synset.strip()] = text.strip()
-  return texts
-
-
-def read_bounding_boxes(bounding_box_file):
-  """{file basename: [(xmin, ymin, xmax, ymax)]}, clipped to [0, 1]."""
-  if not bounding_box_file:
-    return {}
-  boxes = collections.defaultdict(list)
-  bad_lines = 0
-  for line in _read_lines(bounding_box_file, 'bounding_box_file'):
-    parts = line.split(',')
-    try:
-      if len(parts) != 5:
-        raise ValueError(line)
-      coords = [min(max(float(v), 0.0), 1.0) for v in parts[1:]]
-    except ValueError:
-      bad_lines += 1
-      continue
-    xmin, ymin, xmax, ymax = coords
-    if xmin >= xmax or ymin >= ymax:
-      bad_lines += 1
-      continue
-    boxes[os.path.basename(parts[0].strip())].append(tuple(coords))
-  if bad_lines:
-    logging.warning('ignored %d malformed or empty boxes in %s', bad_lines,
-                    bounding_box_file)
-  logging.info('read boxes for %d images from %s', len(boxes),
-               bounding_box_file)
-  return boxes
 
 
 def _image_files(directory):
@@ -177,29 +124,57 @@ def list_train(train_directory, synsets, texts, boxes):
   if extra:
     logging.warning('ignoring %d train folders not in the synset list, '
                     'e.g. %s', len(extra), extra[0])
+    if not items:
+      raise dataset_info.DatasetError(
+          'none of the %d train folders of %s is a synset of the list (e.g. '
+          '%s); give your own with --labels_file' % (
+              len(extra), train_directory, extra[0]))
   return items
 
 
+# ILSVRC's validation file names carry their line in the ground truth.
+_VALIDATION_NUMBER = re.compile(r'^ILSVRC20\d\d_val_(\d+)\.\w+$')
+
+
+def _ground_truth_by_name(files, lines, labels_file, validation_directory):
+  """{file basename: synset} from a one-synset-per-line ground truth.
+
+  Line i is the i-th file in sorted order when the counts agree (the whole
+  validation set, or a file made for the files at hand); otherwise the files
+  must be ILSVRC2012_val_<n> and line n is theirs (a subset of the images
+  with the full ground truth, such as the shipped one).
+  """
+  names = [os.path.basename(p) for p in files]
+  if len(lines) == len(files):
+    return dict(zip(names, lines))
+  numbers = [_VALIDATION_NUMBER.match(name) for name in names]
+  if all(numbers) and all(1 <= int(m.group(1)) <= len(lines)
+                          for m in numbers):
+    return {name: lines[int(m.group(1)) - 1]
+            for name, m in zip(names, numbers)}
+  raise dataset_info.DatasetError(
+      '%s has %d labels but %s has %d files (not all named '
+      'ILSVRC2012_val_<n> with n <= %d)' % (
+          labels_file, len(lines), validation_directory, len(files),
+          len(lines)))
+
+
 def list_validation(validation_directory, labels_file, synsets, texts, boxes):
+  """The validation Items; labels_file None: the shipped ground truth."""
   if not os.path.isdir(validation_directory):
     raise dataset_info.DatasetError(
         'validation_directory is not a directory: %s' % validation_directory)
-  if not labels_file:
-    raise dataset_info.DatasetError(
-        '--validation_labels_file is needed with --validation_directory')
+  labels_file = labels_file or imagenet.VALIDATION_LABELS_FILE
   files = _image_files(validation_directory)
-  lines = _read_lines(labels_file, 'validation_labels_file')
+  lines = imagenet.read_text_lines(labels_file, 'validation_labels_file')
   by_name = {}
   if lines and len(lines[0].replace(',', ' ').split()) == 2:
     for line in lines:
       name, synset = line.replace(',', ' ').split()
       by_name[os.path.basename(name)] = synset
   else:
-    if len(lines) != len(files):
-      raise dataset_info.DatasetError(
-          '%s has %d labels but %s has %d files' % (
-              labels_file, len(lines), validation_directory, len(files)))
-    by_name = {os.path.basename(p): s for p, s in zip(files, lines)}
+    by_name = _ground_truth_by_name(files, lines, labels_file,
+                                    validation_directory)
   label_of = {synset: index + imagenet.LABELS_OFFSET
               for index, synset in enumerate(synsets)}
   items = []
@@ -242,15 +217,18 @@ def convert_imagenet(output_directory, train_directory=None,
                      num_threads=8, seed=12345):
   """Writes the ImageNet TFRecord layout; returns an image_folder summary.
 
-  A split whose directory is not given is left as it is (its count is kept
-  from an earlier dataset_info.json).
+  labels_file, imagenet_metadata_file and validation_labels_file default to
+  the shipped files (imagenet.SYNSETS_FILE ...). A split whose directory is
+  not given is left as it is (its count is kept from an earlier
+  dataset_info.json).
   """
   if not train_directory and not validation_directory:
     raise dataset_info.DatasetError(
         'give --train_directory and/or --validation_directory')
-  synsets = read_synsets(labels_file, train_directory)
-  texts = read_synset_texts(imagenet_metadata_file)
-  boxes = read_bounding_boxes(bounding_box_file)
+  synsets = imagenet.read_synsets(labels_file or imagenet.SYNSETS_FILE)
+  texts = imagenet.read_synset_names(imagenet_metadata_file or
+                                     imagenet.METADATA_FILE)
+  boxes = bounding_boxes.read_csv(bounding_box_file)
   splits = {}
   if train_directory:
     splits['train'] = (list_train(train_directory, synsets, texts, boxes),

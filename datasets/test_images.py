@@ -1,4 +1,4 @@
-"""Tiny synthetic images and a record reader, for the datasets tests."""
+"""Tiny synthetic images, ILSVRC box files and a record reader, for tests."""
 
 import io
 import os
@@ -37,6 +37,27 @@ def write_file(path, data):
   with open(path, 'wb') as f:
     f.write(data)
   return path
+
+
+def ilsvrc_annotation(stem, width, height, objects):
+  """The text of an ILSVRC bounding-box XML file.
+
+  objects: [(synset, xmin, ymin, xmax, ymax)] in pixels.
+  """
+  parts = ['<annotation>\n\t<folder>%s</folder>\n\t<filename>%s</filename>\n'
+           '\t<source><database>ILSVRC_2012</database></source>\n'
+           '\t<size>\n\t\t<width>%d</width>\n\t\t<height>%d</height>\n'
+           '\t\t<depth>3</depth>\n\t</size>\n\t<segmented>0</segmented>\n' %
+           (stem.split('_')[0], stem, width, height)]
+  for synset, xmin, ymin, xmax, ymax in objects:
+    parts.append('\t<object>\n\t\t<name>%s</name>\n\t\t<pose>Unspecified'
+                 '</pose>\n\t\t<truncated>0</truncated>\n\t\t<difficult>0'
+                 '</difficult>\n\t\t<bndbox>\n\t\t\t<xmin>%s</xmin>\n'
+                 '\t\t\t<ymin>%s</ymin>\n\t\t\t<xmax>%s</xmax>\n'
+                 '\t\t\t<ymax>%s</ymax>\n\t\t</bndbox>\n\t</object>\n' %
+                 (synset, xmin, ymin, xmax, ymax))
+  parts.append('</annotation>\n')
+  return ''.join(parts)
 
 
 def read_records(paths):

@@ -15,7 +15,10 @@ input, pixels to [-1, 1] (for a uint8 model, to its input quantization).
 Prints one line per class, best first: `score  class id  [name]`. Names come
 from --labels (TF-Slim's `index:name` lines, or one name per line in class
 order as the original label files) or from the labels.txt of --dataset_dir /
-the built-in digits (--dataset_name=digits); without any, the class ids.
+the built-in digits (--dataset_name=digits). Without any of these, a model of
+1001 classes gets ImageNet's readable names (datasets.imagenet's, 0 =
+background; 1000 classes: the same without background) and any other model
+the class ids.
 """
 
 import os
@@ -47,7 +50,10 @@ flags.DEFINE_enum('engine', 'tflite', ['tflite', 'frozen_graph'], 'With '
                   '(TensorFlow).')
 flags.DEFINE_string('image', '', 'The image file to classify.')
 flags.DEFINE_string('labels', '', 'Label names: `index:name` lines '
-                    '(labels.txt) or one name per line in class order.')
+                    '(labels.txt) or one name per line in class order. '
+                    'Without it, --dataset_dir and --dataset_name: '
+                    'ImageNet\'s names for a model of 1001 (or 1000) '
+                    'classes.')
 model_flags.define_dataset_flags()  # Label names and the eval crop.
 flags.DEFINE_float('central_fraction', None, 'Share of each side the '
                    'central crop keeps (1.0: none); default 0.875, or the '
@@ -207,19 +213,39 @@ def load_image(path, image_size, central_fraction):
       pixels, image_size, image_size, central_fraction=central_fraction))
 
 
+def imagenet_names(model_classes):
+  """(TF-Slim's ImageNet {label: name}, offset 1, 1001) for a model of 1001
+  classes or of 1000 (no background), else None."""
+  from datasets import imagenet  # pylint: disable=g-import-not-at-top
+  if model_classes not in (imagenet.NUM_CLASSES,
+                           imagenet.NUM_CLASSES - imagenet.LABELS_OFFSET):
+    return None
+  return (imagenet.create_readable_names_for_imagenet_labels(),
+          imagenet.LABELS_OFFSET, imagenet.NUM_CLASSES)
+
+
 def top_k(probabilities, k):
   order = np.argsort(-probabilities, kind='stable')
   return [(int(i), float(probabilities[i])) for i in order[:k]]
 
 
 def classify(model_path, image_path, names=None, offset=0,
-             dataset_classes=None, central_fraction=None, k=5):
-  """[(class id, score, name or None)] of the k best classes."""
+             dataset_classes=None, central_fraction=None, k=5,
+             imagenet_by_default=False):
+  """[(class id, score, name or None)] of the k best classes.
+
+  imagenet_by_default: without `names`, name the classes of an ImageNet-sized
+  model (1001 or 1000 classes) with ImageNet's readable names.
+  """
   classifier = load_classifier(model_path)
   if central_fraction is None:
     central_fraction = _central_fraction()
   image = load_image(image_path, classifier.image_size, central_fraction)
   probabilities = classifier.predict(image)
+  if names is None and imagenet_by_default:
+    found = imagenet_names(classifier.num_classes)
+    if found:
+      names, offset, dataset_classes = found
   labels = class_names(classifier.num_classes, names, offset, dataset_classes)
   return [(index, score, labels.get(index))
           for index, score in top_k(probabilities, k)]
@@ -236,6 +262,9 @@ def main(argv):
     raise errors.BadInputError('--central_fraction must be in (0, 1], got %s' %
                                FLAGS.central_fraction)
   names, offset, dataset_classes, fraction = None, 0, None, None
+  # No label source given: an ImageNet-sized model gets ImageNet's names.
+  imagenet_by_default = not (FLAGS.labels or FLAGS.dataset_dir or
+                             FLAGS.dataset_name)
   if FLAGS.dataset_dir or FLAGS.dataset_name:
     names, offset, dataset_classes, fraction = dataset_labels(
         FLAGS.dataset_name, FLAGS.dataset_dir)
@@ -251,7 +280,8 @@ def main(argv):
 
   if FLAGS.model:
     results = classify(paths.user_path(FLAGS.model), image_path, names, offset,
-                       dataset_classes, fraction, FLAGS.top_k)
+                       dataset_classes, fraction, FLAGS.top_k,
+                       imagenet_by_default)
   else:
     with bundle.opened(paths.user_path(FLAGS.bundle)) as (directory, name):
       with open(bundle.member_path(directory, name, 'info'),
@@ -267,7 +297,7 @@ def main(argv):
           directory, name,
           'tflite' if FLAGS.engine == 'tflite' else 'frozen_graph')
       results = classify(model, image_path, names, offset, dataset_classes,
-                         fraction, FLAGS.top_k)
+                         fraction, FLAGS.top_k, imagenet_by_default)
   for index, score, label in results:
     print('%.5f  %d%s' % (score, index, '  ' + label if label else ''))
 

@@ -8,12 +8,17 @@ import tempfile
 from absl.testing import absltest
 import numpy as np
 from PIL import Image
+import tensorflow.compat.v1 as tf
 
 from core import errors
 from core import scripts
+from core import variants
+from datasets import imagenet
 from export import bundle
 from export import exporter
+from export import freeze
 from export import test_checkpoints
+from model import builder
 from tools import label_image
 
 DEPTH = test_checkpoints.DEPTH_MULTIPLIER
@@ -36,6 +41,20 @@ def _run(*args):
 def _result_lines(stdout):
   return [line.split() for line in stdout.splitlines()
           if line[:1].isdigit()]
+
+
+def _frozen_model(directory, num_classes):
+  """A frozen MobileNet v1 (0.25, 32 px) of `num_classes` classes with its
+  initial (random) weights: enough to name what it predicts."""
+  graph = builder.build_inference_graph(DEPTH, 32, num_classes, quantize=False)
+  with graph.as_default(), tf.Session(graph=graph) as sess:
+    tf.set_random_seed(0)
+    sess.run(tf.global_variables_initializer())
+    frozen = freeze.freeze_session(sess)
+  path = os.path.join(directory, '%s_%d_frozen.pb' % (
+      variants.model_name(DEPTH, 32, False), num_classes))
+  freeze.write_graph_def(frozen, path)
+  return path
 
 
 class LabelImageTest(absltest.TestCase):
@@ -105,6 +124,40 @@ class LabelImageTest(absltest.TestCase):
     # An extracted bundle directory works like the .tgz.
     with bundle.opened(self.float_dir) as (directory, found):
       self.assertEqual((directory, found), (self.float_dir, name))
+
+  def test_imagenet_names_for_imagenet_sized_models(self):
+    names = imagenet.create_readable_names_for_imagenet_labels()
+    directory = _new_dir('imagenet_models.')
+    model_1001 = _frozen_model(directory, 1001)
+    # The binary with no label source: TF-Slim's 1001 names, 0 = background.
+    process = _run('--model=' + model_1001, '--image=' + self.png,
+                   '--top_k=1001')
+    self.assertEqual(process.returncode, 0, process.stderr[-2000:])
+    lines = [line for line in process.stdout.splitlines()
+             if line[:1].isdigit()]
+    self.assertLen(lines, 1001)
+    by_id = {}
+    for line in lines:
+      score, class_id, name = line.split('  ', 2)
+      by_id[int(class_id)] = name
+      self.assertBetween(float(score), 0.0, 1.0)
+    self.assertEqual(by_id, names)
+    self.assertEqual((by_id[0], by_id[1], by_id[1000]),
+                     ('background', 'tench, Tinca tinca',
+                      'toilet tissue, toilet paper, bathroom tissue'))
+    # A 1000-class model (no background): class i is label i + 1.
+    results = label_image.classify(_frozen_model(directory, 1000), self.png,
+                                   k=1000, imagenet_by_default=True)
+    self.assertEqual({index: name for index, _, name in results},
+                     {i - 1: name for i, name in names.items() if i})
+    # A label source given, or a model of another size: no ImageNet names.
+    given = label_image.classify(model_1001, self.png, names={0: 'x'},
+                                 k=1001, imagenet_by_default=True)
+    self.assertEqual({name for _, _, name in given}, {None, 'x'})
+    ten_classes = os.path.join(self.float_dir, bundle.members(
+        'mobilenet_v1_0.25_32').frozen_graph)
+    self.assertEqual({r[2] for r in label_image.classify(
+        ten_classes, self.png, imagenet_by_default=True)}, {None})
 
   def test_label_files(self):
     directory = _new_dir('labels.')
