@@ -12,6 +12,8 @@ which unwinds the same way, so temporary files are removed) in one line and
 status 130. Anything else is a bug and keeps its traceback.
 """
 
+import importlib.abc
+import importlib.util
 import logging as std_logging
 import os
 import signal
@@ -45,15 +47,49 @@ def verbose_requested(argv):
   return False
 
 
+class _QuietImport(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+  """Imports one package with stderr pointed at /dev/null, when it is first
+  imported (binaries that never use TensorFlow never pay for it)."""
+
+  def __init__(self, name):
+    self._name = name
+    self._loader = None
+
+  def find_spec(self, fullname, path=None, target=None):
+    del path, target
+    if fullname != self._name:
+      return None
+    sys.meta_path.remove(self)
+    spec = importlib.util.find_spec(fullname)
+    if spec is not None and spec.loader is not None:
+      self._loader = spec.loader
+      spec.loader = self
+    return spec
+
+  def create_module(self, spec):
+    return self._loader.create_module(spec)
+
+  def exec_module(self, module):
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+      with open(os.devnull, 'w') as devnull:
+        os.dup2(devnull.fileno(), 2)
+        self._loader.exec_module(module)
+    finally:
+      os.dup2(saved, 2)
+      os.close(saved)
+
+
 def _start_quietly(argv):
   """A binary's first lines are its own, not TensorFlow's start-up noise.
 
-  Done once, when this module is imported (binaries import it before any
-  TensorFlow module): TensorFlow is imported with stderr pointed at
-  /dev/null (its import prints CUDA probing, CPU-feature and oneDNN lines
-  below any log level), its C++ log level is set to errors only, and the
-  Python warnings of the libraries are filtered. --verbosity=1 (or -v 1)
-  keeps all of it, for debugging; a user's own TF_CPP_MIN_LOG_LEVEL wins.
+  Set up once, when this module is imported (binaries import it before any
+  TensorFlow module): TensorFlow's import runs with stderr pointed at
+  /dev/null (it prints CUDA probing, CPU-feature and oneDNN lines below any
+  log level), its C++ log level is set to errors only, and the Python
+  warnings of the libraries are filtered. --verbosity=1 (or -v 1) keeps all
+  of it, for debugging; a user's own TF_CPP_MIN_LOG_LEVEL wins.
   """
   if verbose_requested(argv):
     os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '0')
@@ -63,17 +99,8 @@ def _start_quietly(argv):
                           module=_NOISY_MODULES)
   warnings.filterwarnings('ignore', category=UserWarning,
                           module=_NOISY_MODULES)
-  if 'tensorflow' in sys.modules:
-    return
-  sys.stderr.flush()
-  saved = os.dup(2)
-  try:
-    with open(os.devnull, 'w') as devnull:
-      os.dup2(devnull.fileno(), 2)
-      import tensorflow  # pylint: disable=g-import-not-at-top,import-outside-toplevel,unused-import
-  finally:
-    os.dup2(saved, 2)
-    os.close(saved)
+  if 'tensorflow' not in sys.modules:
+    sys.meta_path.insert(0, _QuietImport('tensorflow'))
 
 
 _start_quietly(sys.argv)
