@@ -57,11 +57,22 @@ def depthwise_bn_unfused(tf, slim, t):
       activation_fn=tf.nn.relu6, scope='test')
 
 
-def fc_bn(tf, slim, t):
+def _fc_fused_bn(tf, slim, t, activation):
+  """MatMul -> [N, 1, 1, C] -> fused batch norm -> [N, C], as tf-slim's
+  fully_connected with a fused batch norm built it (tf_slim's own rank-2
+  fused path fails on today's TensorFlow)."""
   x = tf.placeholder(tf.float32, [2, 12], name='input')
-  return slim.fully_connected(x, 4, normalizer_fn=slim.batch_norm,
-                              normalizer_params=_bn(t),
-                              activation_fn=tf.nn.relu6, scope='test')
+  with tf.variable_scope('test'):
+    w = tf.get_variable('weights', [12, 4])
+    y = tf.matmul(x, w, name='MatMul')
+    y = tf.reshape(y, [-1, 1, 1, 4], name='Reshape')
+    y = slim.batch_norm(y, is_training=t, scope='BatchNorm')
+    y = tf.reshape(y, [-1, 4], name='Reshape_1')
+    return activation(y, name='Relu6')
+
+
+def fc_bn(tf, slim, t):
+  return _fc_fused_bn(tf, slim, t, tf.nn.relu6)
 
 
 def fc_bn_unfused(tf, slim, t):
@@ -112,10 +123,7 @@ def fc_identity(tf, slim, t):
 
 
 def fc_bn_identity(tf, slim, t):
-  x = tf.placeholder(tf.float32, [2, 12], name='input')
-  return slim.fully_connected(x, 4, normalizer_fn=slim.batch_norm,
-                              normalizer_params=_bn(t),
-                              activation_fn=tf.identity, scope='test')
+  return _fc_fused_bn(tf, slim, t, tf.identity)
 
 
 def conv_identity(tf, slim, t):
@@ -333,3 +341,75 @@ RUNS = (
 
 def run_key(case, mode, quant_delay, freeze_bn_delay):
   return '%s.%s.%s.%s' % (case, mode, quant_delay, freeze_bn_delay)
+
+
+# ---------------------------------------------------------------------------
+# A few training steps whose numbers tf.contrib.quantize recorded.
+
+NUMERIC_STEPS = 6
+NUMERIC_QUANT_DELAY = 2
+NUMERIC_FREEZE_BN_DELAY = 4
+_NUMERIC_BATCH = 4
+
+
+def numeric_net(tf, slim, t):
+  """Conv + fused BN, depthwise + unfused BN, a residual add, logits."""
+  x = tf.placeholder(tf.float32, [_NUMERIC_BATCH, 8, 8, 3], name='input')
+  a = slim.conv2d(x, 4, [3, 3], normalizer_fn=slim.batch_norm,
+                  normalizer_params=_bn(t, decay=0.5, scale=True),
+                  activation_fn=tf.nn.relu6, scope='conv')
+  b = slim.separable_conv2d(
+      a, None, [3, 3], depth_multiplier=1, normalizer_fn=slim.batch_norm,
+      normalizer_params=_bn(t, decay=0.5, fused=False),
+      activation_fn=tf.nn.relu6, scope='depthwise')
+  c = _add(tf, b, a, 'residual')
+  pooled = tf.reduce_mean(c, [1, 2], name='pool')
+  return slim.fully_connected(pooled, 3, activation_fn=None, scope='logits')
+
+
+def _initial_value(name, shape):
+  """A value for each variable, the same on every TensorFlow version."""
+  seed = sum(ord(ch) * (i + 1) for i, ch in enumerate(name)) % (2 ** 31)
+  rng = __import__('numpy').random.RandomState(seed)
+  if name.endswith('moving_variance') or name.endswith('gamma'):
+    return rng.uniform(0.5, 1.5, shape)
+  return rng.uniform(-0.5, 0.5, shape)
+
+
+def train_numeric_net(tf, slim, quantize):
+  """NUMERIC_STEPS steps of SGD on numeric_net rewritten by `quantize`.
+
+  Returns {'loss': [per step], <variable name>: final value as a list}.
+  """
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  graph = tf.Graph()
+  with graph.as_default():
+    logits = numeric_net(tf, slim, True)
+    labels = tf.constant([0, 1, 2, 1])
+    loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=labels, logits=logits))
+    quantize.experimental_create_training_graph(
+        quant_delay=NUMERIC_QUANT_DELAY,
+        freeze_bn_delay=NUMERIC_FREEZE_BN_DELAY)
+    optimizer = tf.train.GradientDescentOptimizer(0.5)
+    with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
+      train_op = optimizer.minimize(loss)
+    variables = tf.global_variables()
+    images = np.random.RandomState(7).uniform(
+        -1, 1, [_NUMERIC_BATCH, 8, 8, 3]).astype(np.float32)
+    with tf.Session(graph=graph) as sess:
+      sess.run(tf.global_variables_initializer())
+      for variable in variables:
+        name = variable.op.name
+        if '_quant' not in name and 'quantization_step' not in name:
+          variable.load(_initial_value(name, variable.shape.as_list()),
+                        sess)
+      losses = []
+      for _ in range(NUMERIC_STEPS):
+        value, _ = sess.run([loss, train_op],
+                            {graph.get_tensor_by_name('input:0'): images})
+        losses.append(float(value))
+      result = {'loss': losses}
+      for variable, value in zip(variables, sess.run(variables)):
+        result[variable.op.name] = np.asarray(value, np.float64).tolist()
+  return result

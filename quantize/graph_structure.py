@@ -12,7 +12,11 @@ drops what differs between TensorFlow versions for the same decision:
     variable's ReadVariableOp are both `var:<var>`;
   * constants are `const`; Identity ops are looked through;
   * a two-way choice (a v1 cond's Merge, a v2 If op, an elementwise select)
-    is `cond:<name of the choice>`, and consumers are followed through it.
+    is `cond:<name of the choice>`, and consumers are followed through it;
+  * weight regularizers are not counted among a quantizer's consumers: with
+    reference variables a layer and its regularizer read one tensor, so
+    tf.contrib.quantize's weight quantizer fed both; with resource variables
+    each reads the variable on its own.
 
 Runs on Python 3.7 / TensorFlow 1.15 as well (the recorder uses it).
 """
@@ -79,7 +83,8 @@ def _final_consumers(tensor, seen=None):
   seen = set() if seen is None else seen
   names = set()
   for consumer in tensor.consumers():
-    if consumer.name in seen or consumer.name.startswith('gradients'):
+    if (consumer.name in seen or consumer.name.startswith('gradients') or
+        '/Regularizer/' in consumer.name):
       continue
     seen.add(consumer.name)
     if consumer.type == 'Switch':
@@ -96,6 +101,19 @@ def _final_consumers(tensor, seen=None):
   return names
 
 
+def _range_kind(tensor):
+  """'updated' for a range assigned in this run (training), else 'stored'.
+
+  A reference variable's assign op, or a read that waits for an assign
+  (resource variables), is an update.
+  """
+  op = tensor.op
+  if op.type.startswith('Assign') or any(
+      c.type.startswith('Assign') for c in op.control_inputs):
+    return 'updated'
+  return 'stored'
+
+
 def summarize(graph):
   """A JSON-able summary of the quantizers, folds and variables of a graph."""
   ops = graph.get_operations()
@@ -103,11 +121,10 @@ def summarize(graph):
   for op in ops:
     if not op.type.startswith('FakeQuantWithMinMax'):
       continue
-    range_source = canonical(op.inputs[1])
     fake_quants.append({
         'name': op.name,
         'input': canonical(op.inputs[0]),
-        'range': 'stored' if range_source.startswith('var:') else 'updated',
+        'range': _range_kind(op.inputs[1]),
         'consumers': sorted(_final_consumers(op.outputs[0])),
     })
   folds = {}

@@ -8,7 +8,8 @@ tf.contrib) and writes contrib_graphs.json next to it, which the tests read.
 
 It runs the rewrites (experimental_create_training_graph and
 experimental_create_eval_graph with each run's delays) and stores
-graph_structure.summarize of each result. The MobileNet cases import the
+graph_structure.summarize of each result, and the losses and final variables
+of contrib_cases.train_numeric_net. The MobileNet cases import the
 project's mobilenet_v1.py, with tf.contrib.slim standing in for tf_slim.
 """
 
@@ -56,6 +57,8 @@ def main():
     key = contrib_cases.run_key(case, mode, quant_delay, freeze_bn_delay)
     recorded[key] = graph_structure.summarize(graph)
     print(key, len(recorded[key]['fake_quant']), 'fake-quant ops')
+  recorded['numeric_net'] = contrib_cases.train_numeric_net(tf, slim,
+                                                            quantize)
   with open(os.path.join(_HERE, 'contrib_graphs.json'), 'w') as f:
     json.dump(recorded, f, indent=1, sort_keys=True)
     f.write('\n')
