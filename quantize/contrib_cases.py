@@ -12,7 +12,18 @@ RUNS lists the rewrites recorded: (case, 'train' or 'eval', quant_delay,
 freeze_bn_delay).
 """
 
+import json
+import os
+
 _RELU6 = 'relu6'
+RECORDED_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                             'testdata', 'contrib_graphs.json')
+
+
+def load_recorded():
+  """What tf.contrib.quantize made of the cases (testdata/record_contrib.py)."""
+  with open(RECORDED_PATH) as f:
+    return json.load(f)
 
 
 def _bn(is_training, **kwargs):

@@ -13,6 +13,7 @@ import os
 
 from absl import logging
 from absl.testing import absltest
+from absl.testing import parameterized
 from ai_edge_litert.interpreter import Interpreter
 import numpy as np
 import tensorflow.compat.v1 as tf
@@ -20,6 +21,7 @@ import tf_slim as slim
 
 from export import freeze
 from export import tflite
+import mobilenet_v1
 import model_builder
 import quantize
 from quantize import test_util
@@ -183,6 +185,51 @@ class ResidualConversionTest(absltest.TestCase):
     self.assertEqual(interpreter.get_output_details()[0]['dtype'], np.uint8)
     output = _run_tflite(interpreter, np.full([1, 8, 8, 4], 128, np.uint8))
     self.assertEqual(output.shape, (1, 1, 1, 4))
+
+
+class AtrousMobilenetConversionTest(parameterized.TestCase):
+  """The DeepLab backbone: MobileNet with atrous layers from stride 8 or 16."""
+
+  @parameterized.parameters(8, 16)
+  def test_every_layer_quantized_and_converted(self, output_stride):
+    graph = tf.Graph()
+    with graph.as_default():
+      images = tf.placeholder(tf.float32, [1, 64, 64, 3], name='input')
+      with slim.arg_scope(mobilenet_v1.mobilenet_v1_arg_scope(
+          is_training=False)):
+        net, _ = mobilenet_v1.mobilenet_v1_base(
+            images, output_stride=output_stride,
+            depth_multiplier=test_util.DEPTH_MULTIPLIER)
+        # A per-position classifier, as a segmentation head.
+        logits = slim.conv2d(net, test_util.NUM_CLASSES, [1, 1],
+                             activation_fn=None, normalizer_fn=None,
+                             scope='Logits')
+      output = tf.nn.avg_pool2d(logits, 2, 2, 'VALID', name='output')
+      quantize.create_eval_graph()
+      atrous = [op for op in graph.get_operations()
+                if op.type == 'BatchToSpaceND' and op.name.endswith('_Fold')]
+      # Past the layer that reaches the output stride, the depthwise layers
+      # are atrous: Conv2d_7 to 13 at stride 8, Conv2d_13 at stride 16.
+      self.assertLen(atrous, 7 if output_stride == 8 else 1)
+      fake_quants = [op for op in graph.get_operations()
+                     if op.type == 'FakeQuantWithMinMaxVars']
+      self.assertLen(fake_quants, 2 * 28)
+      for op in atrous:
+        weights = op.inputs[0].op.inputs[1].op
+        self.assertEqual(weights.type, 'FakeQuantWithMinMaxVars', op.name)
+      with test_util.session(graph) as sess:
+        sess.run(tf.global_variables_initializer())
+        frozen = freeze.freeze_session(sess, ['output'])
+    model = tflite.to_uint8_tflite(frozen, input_names=['input'],
+                                   output_names=['output'])
+    interpreter = _interpreter(model)
+    dtypes = {d['dtype'] for d in interpreter.get_tensor_details()
+              if len(d['shape'])}
+    self.assertEqual(dtypes, {np.uint8, np.int32})
+    output = _run_tflite(interpreter, np.full([1, 64, 64, 3], 128, np.uint8))
+    self.assertEqual(output.shape, (1, 64 // output_stride // 2,
+                                    64 // output_stride // 2,
+                                    test_util.NUM_CLASSES))
 
 
 if __name__ == '__main__':

@@ -98,17 +98,19 @@ def _FoldFusedBatchNormGrad(op, unused_grad_y, grad_mean, grad_var,
   """The gradient of a fused batch norm's batch mean and variance.
 
   x's gradient through mean = sum(x) / n and the Bessel-corrected
-  variance = sum((x - mean)^2) / (n - 1); nothing for gamma, beta and the
+  variance = sum((x - mean)^2) / (n - 1), written as x * a + b with
+  per-channel a and b (two passes over x); nothing for gamma, beta and the
   moving statistics (the fold reads gamma and beta directly).
   """
-  x = op.inputs[0]
-  n = _per_channel_count(x, op.outputs[1])
-  grad_x = tf.zeros_like(x)
-  if grad_mean is not None:
-    grad_x += grad_mean / n
-  if grad_var is not None:
-    grad_x += grad_var * 2.0 * (x - op.outputs[1]) / (n - 1.0)
-  return [grad_x] + [None] * (len(op.inputs) - 1)
+  x, mean = op.inputs[0], op.outputs[1]
+  n = _per_channel_count(x, mean)
+  if grad_mean is None:
+    grad_mean = tf.zeros_like(mean)
+  if grad_var is None:
+    grad_var = tf.zeros_like(mean)
+  a = grad_var * (2.0 / (n - 1.0))
+  b = grad_mean / n - mean * a
+  return [x * a + b] + [None] * (len(op.inputs) - 1)
 
 
 try:
@@ -133,23 +135,22 @@ def _sole_consumer(tensor):
   return consumers[0] if len(consumers) == 1 else None
 
 
-def _only_read_by(tensor, op, scope):
-  """Whether `op` and ops in the batch norm's `scope` are all that read it."""
-  return all(c is op or c.name.startswith(scope + '/')
-             for c in tensor.consumers())
-
-
-def _layer_before(tensor, bn_scope):
+def _layer_before(tensor, is_batch_norm_op):
   """Walks from a batch norm's input up to its layer.
 
   Returns (layer_op, bias, batch_to_space, reshaped) or None. Nothing but
-  the next op on the way and the batch norm's own ops (in `bn_scope`) may
-  read the tensors on the way: the fold replaces them.
+  the next op on the way and the batch norm's own ops
+  (`is_batch_norm_op(op)`) may read the tensors on the way: the fold
+  replaces them.
   """
+  def only_read_by(tensor, next_op):
+    return all(c is next_op or is_batch_norm_op(c)
+               for c in tensor.consumers())
+
   bias = batch_to_space = None
   reshaped = False
   op = tensor.op
-  if not _only_read_by(tensor, None, bn_scope):
+  if not only_read_by(tensor, None):
     return None
   while op.type not in common.LAYER_OP_TYPES:
     if op.type == 'Identity':
@@ -164,7 +165,7 @@ def _layer_before(tensor, bn_scope):
       bias = op.inputs[1]
     else:
       return None
-    if not _only_read_by(op.inputs[0], op, bn_scope):
+    if not only_read_by(op.inputs[0], op):
       return None
     op = op.inputs[0].op
   if op.type != 'MatMul' and op.get_attr('data_format') != b'NHWC':
@@ -192,12 +193,10 @@ def _find_matches(graph):
 
 def _match_fused(bn_op):
   output = bn_op.outputs[0]
-  if not output.consumers():
-    return None  # Already folded (or unused).
   if bn_op.get_attr('data_format') != b'NHWC':
     logging.warning('Not folding %s: only NHWC batch norms fold', bn_op.name)
     return None
-  found = _layer_before(bn_op.inputs[0], common.op_context(bn_op))
+  found = _layer_before(bn_op.inputs[0], lambda op: op is bn_op)
   if found is None:
     return None
   layer_op, bias, batch_to_space, reshaped = found
@@ -206,6 +205,8 @@ def _match_fused(bn_op):
     consumer = _sole_consumer(output)
     if consumer is not None and consumer.type == 'Reshape':
       output = consumer.outputs[0]
+  if not output.consumers():
+    return None  # Already folded (or unused).
   training = bn_op.get_attr('is_training')
   moving_mean = moving_variance = None
   if training:
@@ -258,9 +259,7 @@ def _match_unfused(add_op):
     if x is None or mean is None or parsed is None:
       continue
     gamma, variance, epsilon = parsed
-    # tf.nn.batch_normalization's ops are in <scope>/batchnorm; the moments
-    # and moving-average updates of tf-slim's batch norm in <scope>.
-    found = _layer_before(x, common.parent_scope(common.op_context(add_op)))
+    found = _layer_before(x, _unfused_batch_norm_ops(add_op, scaled.op))
     if found is None:
       continue
     layer_op, bias, batch_to_space, _ = found
@@ -274,6 +273,19 @@ def _match_unfused(add_op):
         unfused_scale=scale, unfused_offset=offset,
         output=add_op.outputs[0])
   return None
+
+
+def _unfused_batch_norm_ops(add_op, scaled_op):
+  """Recognises the ops of the unfused batch norm ending in add_op.
+
+  tf.nn.batch_normalization's ops are in <scope>/batchnorm, the moments and
+  moving-average updates of tf-slim's batch norm in <scope>.
+  """
+  scope = common.parent_scope(common.op_context(add_op))
+  if scope:
+    return lambda op: op is scaled_op or op.name.startswith(scope + '/')
+  return lambda op: op is scaled_op or op.name.startswith(
+      ('moments', 'batchnorm'))
 
 
 def _parse_unfused_scale(scale):
