@@ -210,7 +210,8 @@ class PublicApiTest(absltest.TestCase):
         'num_bits'), 4)
     self.assertEqual(fake_quants['a/act_quant/' + _FAKE_QUANT].get_attr(
         'num_bits'), 8)
-    self.assertIn('fake_quantization_step', _variable_names(graph))
+    self.assertTrue(graph.get_operation_by_name(
+        'a/weights_quant/activate_quant').outputs[0].consumers())
 
 
 class MobilenetQuantizersTest(parameterized.TestCase):
@@ -250,8 +251,12 @@ class MobilenetQuantizersTest(parameterized.TestCase):
     frozen = [op for op in graph.get_operations()
               if op.name.endswith('/use_moving_average')]
     self.assertLen(frozen, 27 if freeze_bn_delay else 0)
-    self.assertEqual('fake_quantization_step' in _variable_names(graph),
-                     bool(quant_delay or freeze_bn_delay))
+    # Training graphs always have the quantization step (checkpoints resume
+    # whatever the delays); only delays read it.
+    self.assertIn('fake_quantization_step', _variable_names(graph))
+    readers = graph.get_operation_by_name(
+        'fake_quantization_step/Identity').outputs[0].consumers()
+    self.assertEqual(bool(readers), bool(quant_delay or freeze_bn_delay))
     self.assertNotIn('global_step', _variable_names(graph))
 
   def test_checkpoints_restore_across_float_training_and_eval(self):
@@ -363,7 +368,8 @@ class LeftAloneTest(absltest.TestCase):
 
   def test_negative_delays_quantize_from_the_start(self):
     graph = _training_graph(quant_delay=-1)
-    self.assertNotIn('fake_quantization_step', _variable_names(graph))
+    self.assertEmpty([op for op in graph.get_operations()
+                      if 'delayed_quant' in op.name])
     self.assertLen(_fake_quant_ops(graph), 56)
 
 

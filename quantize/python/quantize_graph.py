@@ -167,5 +167,12 @@ def _create_graph(input_graph=None, is_training=True, weight_bits=8,
       activation_bits=activation_bits, symmetric=symmetric,
       quant_delay=quant_delay, scope=scope,
       symmetric_weights=symmetric_weights)
+  if is_training and any(op.type in common.FAKE_QUANT_OP_TYPES
+                         for op in graph.get_operations()):
+    # In every quantized training graph (tf.contrib.quantize made it only
+    # for a delay), so that a checkpoint resumes whatever delays the next
+    # run has; it counts the runs of a graph that reads it: one with delays.
+    with graph.as_default():
+      common.CreateOrGetQuantizationStep()
   logging.info('Rewrote %s graph for quantization',
                'the training' if is_training else 'the eval')
