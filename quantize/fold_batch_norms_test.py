@@ -46,7 +46,7 @@ def _fused_batch_norm_ops(tensor):
   return found
 
 
-class MobilenetFoldTest(absltest.TestCase):
+class MobilenetFoldTest(parameterized.TestCase):
 
   @classmethod
   def setUpClass(cls):
@@ -85,7 +85,8 @@ class MobilenetFoldTest(absltest.TestCase):
     np.testing.assert_allclose(folded_predictions, predictions, rtol=0,
                                atol=_TOLERANCE)
 
-  def _training_graph(self, fold, freeze_bn_delay=None):
+  def _training_graph(self, fold, freeze_bn_delay=None,
+                      folded_gradient=False):
     """Forward, loss, gradients and BN updates of one training step."""
     graph = tf.Graph()
     with graph.as_default():
@@ -97,7 +98,8 @@ class MobilenetFoldTest(absltest.TestCase):
       loss = test_util.add_loss(logits, labels)
       if fold:
         fold_batch_norms.FoldBatchNorms(
-            graph, is_training=True, freeze_batch_norm_delay=freeze_bn_delay)
+            graph, is_training=True, freeze_batch_norm_delay=freeze_bn_delay,
+            folded_batch_norm_gradient=folded_gradient)
         self.assertLen(_folded_layers(graph), 27)
       variables = tf.trainable_variables()
       gradients = dict(zip([v.op.name for v in variables],
@@ -109,10 +111,11 @@ class MobilenetFoldTest(absltest.TestCase):
                        loss=loss, gradients=gradients, updates=updates,
                        moving=moving)
 
-  def _run_training(self, fold, freeze_bn_delay=None, step=None):
+  def _run_training(self, fold, freeze_bn_delay=None, step=None,
+                    folded_gradient=False):
     """One step's logits, loss and gradients, and the moving averages after
     its updates; `step` is the quantization step the run sees."""
-    graph, t = self._training_graph(fold, freeze_bn_delay)
+    graph, t = self._training_graph(fold, freeze_bn_delay, folded_gradient)
     with graph.as_default(), test_util.session(graph) as sess:
       test_util.restore_available(sess, self.checkpoint)
       if step is not None:
@@ -123,9 +126,14 @@ class MobilenetFoldTest(absltest.TestCase):
       moving = sess.run(t['moving'])
     return logits, loss, gradients, moving
 
-  def test_training_fold_matches_unfolded_batch_statistics(self):
+  @parameterized.parameters(False, True)
+  def test_training_fold_matches_unfolded_batch_statistics(
+      self, folded_gradient):
+    # The gradients too, through the batch statistics; also when they are
+    # taken on the folded layers (the same before quantization).
     logits, loss, gradients, moving = self._run_training(fold=False)
-    f_logits, f_loss, f_gradients, f_moving = self._run_training(fold=True)
+    f_logits, f_loss, f_gradients, f_moving = self._run_training(
+        fold=True, folded_gradient=folded_gradient)
     np.testing.assert_allclose(f_logits, logits, rtol=0, atol=_TOLERANCE)
     self.assertAlmostEqual(f_loss, loss, delta=_TOLERANCE)
     self.assertEqual(sorted(gradients), sorted(f_gradients))
@@ -156,6 +164,31 @@ class MobilenetFoldTest(absltest.TestCase):
       if name in restored:
         np.testing.assert_array_equal(value, restored[name], err_msg=name)
         self.assertGreater(np.abs(batch_moving[name] - value).max(), 0, name)
+
+  def test_gradients_after_the_freeze_do_not_depend_on_where_taken(self):
+    exact = self._run_training(fold=True, freeze_bn_delay=5, step=5)
+    folded = self._run_training(fold=True, freeze_bn_delay=5, step=5,
+                                folded_gradient=True)
+    for name, gradient in exact[2].items():
+      scale = max(1.0, np.abs(gradient).max())
+      np.testing.assert_allclose(folded[2][name] / scale, gradient / scale,
+                                 rtol=0, atol=1e-4, err_msg=name)
+
+  @parameterized.parameters(False, True)
+  def test_where_the_original_layers_run_backwards(self, folded_gradient):
+    graph, _ = self._training_graph(fold=True,
+                                    folded_gradient=folded_gradient)
+    originals = [op.name.replace('_Fold', '') for op in graph.get_operations()
+                 if op.name.endswith(('/Conv2D_Fold', '/depthwise_Fold'))]
+    self.assertLen(originals, 27)
+    for name in originals:
+      backprops = [op for op in graph.get_operations()
+                   if op.name.startswith('gradients/%s_grad/' % name) and
+                   'Backprop' in op.type]
+      # contrib's gradients go through the batch statistics into the
+      # original layer; taken on the folded layer, they leave it forwards
+      # only.
+      self.assertLen(backprops, 0 if folded_gradient else 2, name)
 
   def test_eval_fold_refuses_training_mode_batch_norm(self):
     graph = tf.Graph()
@@ -226,7 +259,7 @@ class SmallGraphFoldTest(parameterized.TestCase):
     return x, y, loss, updates
 
   def _run(self, kind, training, with_gamma, with_bias, fold,
-           freeze_bn_delay=None, step=None):
+           freeze_bn_delay=None, step=None, folded_gradient=False):
     graph = tf.Graph()
     with graph.as_default():
       x, y, loss, updates = self._build(kind, training, with_gamma,
@@ -234,10 +267,14 @@ class SmallGraphFoldTest(parameterized.TestCase):
       if fold:
         fold_batch_norms.FoldBatchNorms(
             graph, is_training=training,
-            freeze_batch_norm_delay=freeze_bn_delay)
+            freeze_batch_norm_delay=freeze_bn_delay,
+            folded_batch_norm_gradient=folded_gradient)
         self.assertLen(_folded_layers(graph), 1)
       variables = tf.trainable_variables()
-      gradients = tf.gradients(loss, variables)
+      # None where nothing depends on a variable (a bias the batch norm
+      # cancels): its gradient is 0.
+      gradients = [tf.zeros_like(v) if g is None else g
+                   for g, v in zip(tf.gradients(loss, variables), variables)]
       with test_util.session(graph) as sess:
         sess.run(tf.global_variables_initializer())
         if step is not None:
@@ -265,6 +302,22 @@ class SmallGraphFoldTest(parameterized.TestCase):
       np.testing.assert_allclose(got / scale, want / scale, rtol=0,
                                  atol=_TOLERANCE)
 
+  @parameterized.product(
+      kind=['conv', 'depthwise', 'matmul', 'matmul_transposed'],
+      with_gamma=[False, True],
+      with_bias=[False, True])
+  def test_folded_gradient_matches_unfolded(self, kind, with_gamma,
+                                            with_bias):
+    expected, moving = self._run(kind, True, with_gamma, with_bias,
+                                 fold=False)
+    actual, f_moving = self._run(kind, True, with_gamma, with_bias,
+                                 fold=True, folded_gradient=True)
+    self.assertGreater(np.abs(expected[0]).max(), 0.1)
+    for want, got in zip(expected + moving, actual + f_moving):
+      scale = max(1.0, np.abs(want).max())
+      np.testing.assert_allclose(got / scale, want / scale, rtol=0,
+                                 atol=_TOLERANCE)
+
   @parameterized.parameters('conv', 'depthwise', 'matmul')
   def test_freeze_uses_moving_statistics(self, kind):
     eval_output = self._run(kind, False, True, True, fold=False)[0][0]
@@ -276,6 +329,17 @@ class SmallGraphFoldTest(parameterized.TestCase):
                         step=2)[0][0]
     np.testing.assert_allclose(not_yet, batch_output, rtol=0,
                                atol=_TOLERANCE)
+
+  @parameterized.parameters('conv', 'depthwise', 'matmul')
+  def test_folded_gradient_after_the_freeze(self, kind):
+    exact, _ = self._run(kind, True, True, True, fold=True, freeze_bn_delay=3,
+                         step=3)
+    folded, _ = self._run(kind, True, True, True, fold=True,
+                          freeze_bn_delay=3, step=3, folded_gradient=True)
+    for want, got in zip(exact, folded):
+      scale = max(1.0, np.abs(want).max())
+      np.testing.assert_allclose(got / scale, want / scale, rtol=0,
+                                 atol=_TOLERANCE)
 
 
 class SlimUnfusedFoldTest(parameterized.TestCase):

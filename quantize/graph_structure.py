@@ -62,9 +62,9 @@ def canonical(tensor):
     variable = _read_variable(op) or _partitioned_variable(op)
     if variable:
       return 'var:' + variable
-    if op.type == 'Identity' and op.inputs:
-      op = op.inputs[0].op
-      tensor = op.outputs[0]
+    if op.type in ('Identity', 'IdentityN') and op.inputs:
+      tensor = op.inputs[tensor.value_index]
+      op = tensor.op
       continue
     break
   if op.type == 'Const':

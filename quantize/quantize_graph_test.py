@@ -70,11 +70,14 @@ _CONTRIB_SIGNATURES = [
 ]
 # Parameters this project adds after contrib's (see docs/QUANTIZATION.md).
 _PROJECT_EXTENSIONS = {
-    'create_training_graph': ['freeze_bn_delay', 'symmetric_weights'],
+    'create_training_graph': ['freeze_bn_delay', 'symmetric_weights',
+                              'folded_batch_norm_gradient'],
     'create_eval_graph': ['symmetric_weights'],
-    'experimental_create_training_graph': ['symmetric_weights'],
+    'experimental_create_training_graph': ['symmetric_weights',
+                                           'folded_batch_norm_gradient'],
     'experimental_create_eval_graph': ['symmetric_weights'],
     'Quantize': ['symmetric_weights'],
+    'FoldBatchNorms': ['folded_batch_norm_gradient'],
 }
 
 
@@ -165,14 +168,15 @@ class PublicApiTest(absltest.TestCase):
                      quantize.create_eval_graph,
                      quantize.experimental_create_training_graph,
                      quantize.experimental_create_eval_graph,
-                     quantize_lib.Quantize):
+                     quantize_lib.Quantize, fold_batch_norms.FoldBatchNorms):
       parameters = inspect.signature(function).parameters
-      symmetric_weights = parameters['symmetric_weights']
-      self.assertEqual(symmetric_weights.kind,
-                       inspect.Parameter.KEYWORD_ONLY, function.__name__)
-      self.assertIs(symmetric_weights.default, False)
-    self.assertIsNone(inspect.signature(
-        quantize.create_training_graph).parameters['freeze_bn_delay'].default)
+      for name in _PROJECT_EXTENSIONS[function.__name__]:
+        if name == 'freeze_bn_delay':
+          self.assertIsNone(parameters[name].default)
+          continue
+        self.assertEqual(parameters[name].kind,
+                         inspect.Parameter.KEYWORD_ONLY, function.__name__)
+        self.assertIs(parameters[name].default, False)
 
   def test_package_exports_contribs_functions(self):
     self.assertEqual(

@@ -1,8 +1,10 @@
 """The fake-quantized eval graph converts to a fully quantized uint8 TFLite
 model with no default ranges, and that model computes what the graph does.
 
-The model is trained first (quantized, batch norms frozen halfway), so the
-ranges are learned and its predictions are confident, as for a shipped model.
+The model is trained first, quantized from scratch with the trainer's rewrite
+(batch norms frozen halfway), so the ranges are learned and its predictions
+are confident, as for a shipped model; docs/PERFORMANCE.md says why that
+training needs gradients for the batch statistics.
 On an untrained model the agreement is lower: the converter quantizes the
 biases to int32 and requantizes in fixed point, which the float graph does
 not model, and the one-step differences that makes in a few activations grow
@@ -34,7 +36,8 @@ _NOISE = 0.2
 
 
 def _train_quantized(directory):
-  """Quantization-aware training on template images; the checkpoint."""
+  """Quantization-aware training from scratch on template images, with the
+  trainer's rewrite (model_builder's); returns the checkpoint."""
   graph = tf.Graph()
   with graph.as_default():
     tf.set_random_seed(0)
@@ -42,11 +45,10 @@ def _train_quantized(directory):
                                          test_util.IMAGE_SIZE,
                                          test_util.IMAGE_SIZE, 3])
     labels = tf.placeholder(tf.int64, [test_util.BATCH_SIZE])
-    logits, _ = test_util.build_model(images, is_training=True,
-                                      batch_norm_decay=0.9)
-    loss = test_util.add_loss(logits, labels)
-    quantize.create_training_graph(quant_delay=0,
-                                   freeze_bn_delay=_FREEZE_BN_DELAY)
+    loss = model_builder.build_training_model(
+        images, labels, test_util.NUM_CLASSES, test_util.DEPTH_MULTIPLIER,
+        quantize=True, quant_delay=0, freeze_bn_delay=_FREEZE_BN_DELAY,
+        batch_norm_decay=0.9).total_loss
     train_op = test_util.train_op(loss, learning_rate=0.003)
     data, classes = test_util.template_images(_TRAINING_IMAGES, seed=1,
                                               noise=_NOISE)

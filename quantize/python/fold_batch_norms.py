@@ -30,6 +30,18 @@ Gradients flow through the batch statistics into the original layer, as in
 tf.contrib.quantize: before the freeze a training step computes the exact
 gradient of the unfolded model (the fused batch norm's mean and variance get
 the gradient FoldFusedBatchNormGrad below, which TensorFlow does not define).
+That runs the layer's convolution backwards twice.
+
+Project extension (folded_batch_norm_gradient=True, fused batch norms): the
+batch statistics get no gradient, so the original layer runs forwards only,
+and the folded layer's output gets the batch norm's gradient instead
+(`batch_norm_gradient`, FoldedBatchNormGrad below): the batch-norm gradient
+formula on the folded output, which before quantization is a fixed
+per-channel multiple of the original output. Before quantization starts the
+gradients are the exact ones again; with quantized weights they differ from
+contrib's by the weights' quantization error (both are straight-through
+estimates). Without any gradient for the statistics the weights would grow
+without bound (docs/PERFORMANCE.md).
 """
 
 import collections
@@ -41,6 +53,9 @@ from tensorflow.core.framework import attr_value_pb2
 from quantize.python import common
 
 _BATCH_STATISTICS_GRADIENT = 'FoldFusedBatchNormGrad'
+_FOLDED_GRADIENT = 'FoldedBatchNormGrad'
+# Added to the folded output's variance: finite gradients for gamma = 0.
+_TINY_VARIANCE = 1e-30
 _BIAS_OP_TYPES = ('BiasAdd',) + common.ADD_OP_TYPES
 _UPDATE_OP_TYPES = ('AssignSub', 'AssignSubVariableOp')
 
@@ -65,7 +80,8 @@ _Match = collections.namedtuple('_Match', [
 ])
 
 
-def FoldBatchNorms(graph, is_training, freeze_batch_norm_delay=None):
+def FoldBatchNorms(graph, is_training, freeze_batch_norm_delay=None, *,
+                   folded_batch_norm_gradient=False):
   """Folds every batch norm that follows a layer, in place.
 
   Args:
@@ -75,6 +91,9 @@ def FoldBatchNorms(graph, is_training, freeze_batch_norm_delay=None):
     freeze_batch_norm_delay: training graphs: the quantization step
       (common.CreateOrGetQuantizationStep) from which the folded layers use
       the moving averages and stop updating them; None never.
+    folded_batch_norm_gradient: project extension: the fused batch norms'
+      gradient is taken on the folded layer, and the original layer runs
+      forwards only (see the module docstring).
 
   Raises:
     ValueError: a batch norm in training mode in an eval graph.
@@ -88,7 +107,8 @@ def FoldBatchNorms(graph, is_training, freeze_batch_norm_delay=None):
           (match.fused_op or match.output.op).name)
   with common.root_scopes(graph):
     for match in matches:
-      _fold(graph, match, freeze_batch_norm_delay)
+      _fold(graph, match, freeze_batch_norm_delay,
+            folded_batch_norm_gradient and match.fused_op is not None)
   if matches:
     logging.info('Folded %d batch norms', len(matches))
 
@@ -115,6 +135,57 @@ def _FoldFusedBatchNormGrad(op, unused_grad_y, grad_mean, grad_var,
 
 try:
   tf.RegisterGradient(_BATCH_STATISTICS_GRADIENT)(_FoldFusedBatchNormGrad)
+except KeyError:
+  pass  # Registered by an earlier import of this file under another name.
+
+
+def _FoldedBatchNormGrad(op, grad, *unused_grads):
+  """The batch norm's gradient, on the folded layer's output.
+
+  op is an IdentityN of (z, gamma, scale, mean, variance, moving_rstd,
+  active, epsilon): z the folded layer's output, which before quantization
+  is scale (gamma / sigma_moving) times the original output; mean and
+  variance the original output's batch statistics (variance without
+  Bessel's correction); moving_rstd 1 / sigma_moving; active 1 until the
+  freeze, else 0. Until the freeze z's gradient loses its components along
+  the batch mean and the normalized output, as a batch norm's input
+  gradient does (TensorFlow's fused kernel computes it, given z's
+  statistics: scale * mean and scale^2 * (variance + epsilon)), and gamma
+  gets what that takes from its gradient through the folded weights.
+  """
+  z, gamma, scale, mean, variance, moving_rstd, active, epsilon = op.inputs
+
+  def projected():
+    # With this variance and scale the fused kernel's factor
+    # scale * rsqrt(variance + 0) is 1. _TINY_VARIANCE keeps it finite
+    # for a channel whose gamma is 0 (whose z is 0).
+    z_variance = tf.square(scale) * (variance + epsilon) + _TINY_VARIANCE
+    rank = z.shape.ndims
+    as_image = (lambda t: tf.reshape(t, [-1, 1, 1, t.shape[-1]])) if (
+        rank == 2) else (lambda t: t)
+    grad_z, sum_grad_normalized, sum_grad, _, _ = (
+        tf.raw_ops.FusedBatchNormGradV3(
+            y_backprop=as_image(grad), x=as_image(z),
+            scale=tf.sqrt(z_variance), reserve_space_1=scale * mean,
+            reserve_space_2=z_variance,
+            reserve_space_3=tf.zeros([0], tf.float32), epsilon=0.0,
+            is_training=True))
+    if rank == 2:
+      grad_z = tf.reshape(grad_z, tf.shape(grad))
+    # gamma's gradient through the weights lost sum((grad - grad_z) * z) /
+    # gamma = sum(grad) * mean / sigma_moving + sum(grad * z_normalized) *
+    # sign(gamma) * variance / (sigma_moving * sigma).
+    grad_gamma = moving_rstd * (
+        sum_grad * mean + sum_grad_normalized * tf.sign(gamma) * variance *
+        tf.math.rsqrt(variance + epsilon))
+    return grad_z, grad_gamma
+
+  return list(tf.cond(active > 0.5, projected,
+                      lambda: (grad, tf.zeros_like(gamma)))) + [None] * 6
+
+
+try:
+  tf.RegisterGradient(_FOLDED_GRADIENT)(_FoldedBatchNormGrad)
 except KeyError:
   pass  # Registered by an earlier import of this file under another name.
 
@@ -378,7 +449,7 @@ def _clone(graph, op, inputs, name):
                          name=name, attrs=dict(op.node_def.attr))
 
 
-def _fold(graph, match, freeze_delay):
+def _fold(graph, match, freeze_delay, folded_gradient):
   context = common.op_context(match.layer_op)
   if match.fused_op is not None:
     fold_scope = common.join_scope(context, 'BatchNorm_Fold')
@@ -389,8 +460,10 @@ def _fold(graph, match, freeze_delay):
   correction_scope = common.join_scope(fold_scope or context,
                                        'batch_norm_correction')
 
+  folded_gradient = folded_gradient and match.training
   if match.fused_op is not None:
-    scale, offset, batch = _fused_scale_and_offset(graph, match, fold_scope)
+    scale, offset, batch = _fused_scale_and_offset(graph, match, fold_scope,
+                                                   folded_gradient)
   else:
     scale, offset = match.unfused_scale, match.unfused_offset
     batch = (match.mean, match.variance)
@@ -401,7 +474,7 @@ def _fold(graph, match, freeze_delay):
   correction = None
   if match.training:
     correction = _correction(graph, match, correction_scope, batch,
-                             freeze_delay)
+                             freeze_delay, folded_gradient)
   with common.absolute_name_scope(graph, reshape_scope):
     weight_scale = _per_output_channel(scale, match, 'scale_reshape')
     if correction is not None:
@@ -428,6 +501,8 @@ def _fold(graph, match, freeze_delay):
       output = _clone(graph, to_space, [output] + list(to_space.inputs[1:]),
                       to_space.name.rpartition('/')[2] + '_Fold').outputs[0]
   with common.absolute_name_scope(graph, context):
+    if folded_gradient:
+      output = _with_folded_gradient(output, match, scale, correction, batch)
     if correction is not None:
       output = tf.math.multiply(correction.recip, output,
                                 name='post_conv_mul')
@@ -440,7 +515,27 @@ def _fold(graph, match, freeze_delay):
   common.RerouteTensor(output, match.output)
 
 
-def _fused_scale_and_offset(graph, match, fold_scope):
+def _with_folded_gradient(output, match, scale, correction, batch):
+  """output, with the batch norm's gradient (FoldedBatchNormGrad)."""
+  active = tf.constant(1.0) if correction.frozen is None else (
+      1.0 - tf.cast(correction.frozen, tf.float32))
+  mean, variance = batch
+  if match.bias is not None:
+    mean = mean - match.bias
+  forwarded = tf.raw_ops.IdentityN(
+      input=[output, match.gamma,
+             # gamma / sigma_moving: the folded weights' scale.
+             tf.stop_gradient(scale * correction.scale), mean, variance,
+             correction.moving_rstd, active,
+             tf.constant(match.epsilon, tf.float32)],
+      name='batch_norm_gradient')
+  forwarded[0].op._set_attr(  # pylint: disable=protected-access
+      '_gradient_op_type',
+      attr_value_pb2.AttrValue(s=_FOLDED_GRADIENT.encode()))
+  return forwarded[0]
+
+
+def _fused_scale_and_offset(graph, match, fold_scope, folded_gradient):
   """gamma / sigma and beta - gamma * mean / sigma of a fused batch norm.
 
   Training: of the batch statistics, with the variance's Bessel correction
@@ -450,7 +545,11 @@ def _fused_scale_and_offset(graph, match, fold_scope):
   batch = None
   if match.training:
     bn_op = match.fused_op
-    _set_batch_statistics_gradient(bn_op)
+    if folded_gradient:
+      mean = tf.stop_gradient(mean)
+      variance = tf.stop_gradient(variance)
+    else:
+      _set_batch_statistics_gradient(bn_op)
     with common.absolute_name_scope(graph, common.op_context(bn_op)):
       n = _per_channel_count(bn_op.inputs[0], variance)
       variance = tf.math.multiply(variance, (n - 1.0) / n,
@@ -458,6 +557,10 @@ def _fused_scale_and_offset(graph, match, fold_scope):
     batch = (mean, variance)
   if match.bias is not None:
     mean = mean - match.bias
+    if folded_gradient:
+      # The batch statistics have no gradient: then neither has the bias
+      # they contain (it cancels out until the freeze).
+      mean = tf.stop_gradient(mean)
   with common.absolute_name_scope(graph, fold_scope):
     rsqrt = tf.math.rsqrt(tf.math.add(variance, match.epsilon, name='add'),
                           name='Rsqrt')
@@ -474,11 +577,14 @@ def _set_batch_statistics_gradient(bn_op):
       s=_BATCH_STATISTICS_GRADIENT.encode()))
 
 
-_Correction = collections.namedtuple('_Correction',
-                                     ['scale', 'recip', 'offset'])
+_Correction = collections.namedtuple('_Correction', [
+    'scale', 'recip', 'offset',
+    'moving_rstd',  # 1 / sigma_moving
+    'frozen',       # the scalar bool of the freeze, or None
+])
 
 
-def _correction(graph, match, scope, batch, freeze_delay):
+def _correction(graph, match, scope, batch, freeze_delay, folded_gradient):
   """The correction from batch to moving statistics.
 
   scale = sigma_batch / sigma_moving (applied to the weights), recip = its
@@ -496,6 +602,8 @@ def _correction(graph, match, scope, batch, freeze_delay):
                                    match.moving_variance)
     if match.bias is not None:
       batch_mean = batch_mean - match.bias
+      if folded_gradient:
+        batch_mean = tf.stop_gradient(batch_mean)
       moving_mean = moving_mean - match.bias
     moving_rstd = tf.math.rsqrt(
         tf.math.add(moving_variance, match.epsilon, name='add'),
@@ -517,7 +625,8 @@ def _correction(graph, match, scope, batch, freeze_delay):
         name='offset_compute')
     zeros = tf.zeros_like(offset, name='zeros')
     if freeze_delay is None:
-      return _Correction(scale=scale, recip=recip, offset=zeros)
+      return _Correction(scale=scale, recip=recip, offset=zeros,
+                         moving_rstd=moving_rstd, frozen=None)
     step = common.CreateOrGetQuantizationStep()
     frozen = tf.math.greater_equal(
         step, tf.constant(freeze_delay, tf.int64), name='use_moving_average')
@@ -526,7 +635,8 @@ def _correction(graph, match, scope, batch, freeze_delay):
     recip = common.choose(frozen, tf.ones_like(recip), recip,
                           name='correction_recip')
     offset = common.choose(frozen, offset, zeros, name='correction_offset')
-  return _Correction(scale=scale, recip=recip, offset=offset)
+  return _Correction(scale=scale, recip=recip, offset=offset,
+                     moving_rstd=moving_rstd, frozen=frozen)
 
 
 def _freeze_update(statistic, frozen, name):

@@ -136,9 +136,16 @@ def _feeds_batch_norm(tensor):
 
 
 def _layer_output(layer_op):
-  """The layer's output after an atrous BatchToSpaceND and the bias or fold."""
+  """The layer's output after an atrous BatchToSpaceND and the bias or fold.
+
+  The fold's ops are followed by name (contrib's names, set by
+  fold_batch_norms).
+  """
   output = layer_op.outputs[0]
   consumer = _sole_consumer(output, ('BatchToSpaceND',))
+  if consumer is not None:
+    output = consumer.outputs[0]
+  consumer = _sole_consumer(output, ('IdentityN',))  # The folded gradient.
   if consumer is not None:
     output = consumer.outputs[0]
   for name in _FOLD_OUTPUT_NAMES:

@@ -16,10 +16,12 @@ Eval / export:
     quantize.create_eval_graph()
 
 The signatures and defaults are tf.contrib.quantize's. Project extensions,
-keyword-only after contrib's arguments: create_training_graph's
-freeze_bn_delay, and symmetric_weights everywhere (weights quantized to a
-range centred on 0, for int8 engines, while activations keep asymmetric
-ranges; contrib's `symmetric` centres both).
+after contrib's arguments (docs/QUANTIZATION.md): create_training_graph's
+freeze_bn_delay; symmetric_weights (weights quantized to a range centred on
+0, for int8 engines, while activations keep asymmetric ranges; contrib's
+`symmetric` centres both); for training graphs folded_batch_norm_gradient
+(the batch norm's gradient taken on the folded layer, so that the original
+layer runs forwards only).
 """
 
 from absl import logging
@@ -31,7 +33,8 @@ from quantize.python import quantize
 
 
 def create_training_graph(input_graph=None, quant_delay=0,
-                          freeze_bn_delay=None, *, symmetric_weights=False):
+                          freeze_bn_delay=None, *, symmetric_weights=False,
+                          folded_batch_norm_gradient=False):
   """Rewrites a float training graph for quantization-aware training, in place.
 
   Call it after building the model and loss and before the optimizer.
@@ -45,6 +48,10 @@ def create_training_graph(input_graph=None, quant_delay=0,
       folded batch norms use their moving averages and stop updating them;
       None (tf.contrib.quantize's behaviour here) never.
     symmetric_weights: project extension: weight ranges centred on 0.
+    folded_batch_norm_gradient: project extension: fused batch norms take
+      their gradient on the folded layer; the original layer runs forwards
+      only (cheaper; the same gradients until quantization starts, then
+      they differ by the weights' quantization error).
 
   Raises:
     ValueError: for bad arguments, or a graph whose optimizer or gradients
@@ -52,7 +59,8 @@ def create_training_graph(input_graph=None, quant_delay=0,
   """
   _create_graph(input_graph=input_graph, is_training=True,
                 quant_delay=quant_delay, freeze_bn_delay=freeze_bn_delay,
-                symmetric_weights=symmetric_weights)
+                symmetric_weights=symmetric_weights,
+                folded_batch_norm_gradient=folded_batch_norm_gradient)
 
 
 def create_eval_graph(input_graph=None, *, symmetric_weights=False):
@@ -78,7 +86,8 @@ def experimental_create_training_graph(input_graph=None, weight_bits=8,
                                        activation_bits=8, symmetric=False,
                                        quant_delay=0, freeze_bn_delay=None,
                                        scope=None, *,
-                                       symmetric_weights=False):
+                                       symmetric_weights=False,
+                                       folded_batch_norm_gradient=False):
   """create_training_graph with bit widths, symmetric ranges and a scope.
 
   Args:
@@ -92,12 +101,14 @@ def experimental_create_training_graph(input_graph=None, weight_bits=8,
     scope: only quantize ops whose names start with this (batch norms are
       folded everywhere).
     symmetric_weights: project extension: weight ranges centred on 0.
+    folded_batch_norm_gradient: project extension, as create_training_graph's.
   """
   _create_graph(input_graph=input_graph, is_training=True,
                 weight_bits=weight_bits, activation_bits=activation_bits,
                 symmetric=symmetric, quant_delay=quant_delay,
                 freeze_bn_delay=freeze_bn_delay, scope=scope,
-                symmetric_weights=symmetric_weights)
+                symmetric_weights=symmetric_weights,
+                folded_batch_norm_gradient=folded_batch_norm_gradient)
 
 
 def experimental_create_eval_graph(input_graph=None, weight_bits=8,
@@ -151,7 +162,8 @@ def _check_for_training_ops(graph):
 
 def _create_graph(input_graph=None, is_training=True, weight_bits=8,
                   activation_bits=8, symmetric=False, quant_delay=None,
-                  freeze_bn_delay=None, scope=None, symmetric_weights=False):
+                  freeze_bn_delay=None, scope=None, symmetric_weights=False,
+                  folded_batch_norm_gradient=False):
   graph = input_graph if input_graph is not None else tf.get_default_graph()
   _check_delay('quant_delay', quant_delay)
   _check_delay('freeze_bn_delay', freeze_bn_delay)
@@ -161,7 +173,8 @@ def _create_graph(input_graph=None, is_training=True, weight_bits=8,
     _check_for_training_ops(graph)
   fold_batch_norms.FoldBatchNorms(
       graph, is_training=is_training,
-      freeze_batch_norm_delay=freeze_bn_delay)
+      freeze_batch_norm_delay=freeze_bn_delay,
+      folded_batch_norm_gradient=folded_batch_norm_gradient)
   quantize.Quantize(
       graph, is_training, weight_bits=weight_bits,
       activation_bits=activation_bits, symmetric=symmetric,
