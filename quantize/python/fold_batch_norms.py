@@ -180,6 +180,8 @@ def _FoldedBatchNormGrad(op, grad, *unused_grads):
         tf.math.rsqrt(variance + epsilon))
     return grad_z, grad_gamma
 
+  if tf.get_static_value(active) == 1.0:  # No freeze.
+    return list(projected()) + [None] * 6
   return list(tf.cond(active > 0.5, projected,
                       lambda: (grad, tf.zeros_like(gamma)))) + [None] * 6
 
@@ -623,7 +625,11 @@ def _correction(graph, match, scope, batch, freeze_delay, folded_gradient):
             tf.math.multiply(moving_mean, moving_rstd, name='mul_1'),
             name='sub'),
         name='offset_compute')
-    zeros = tf.zeros_like(offset, name='zeros')
+    # A constant when the channel count is known, so that Grappler drops the
+    # addition of zeros until the freeze.
+    channels = offset.shape.as_list()[-1] if offset.shape.ndims else None
+    zeros = (tf.zeros([channels], offset.dtype, name='zeros') if channels
+             else tf.zeros_like(offset, name='zeros'))
     if freeze_delay is None:
       return _Correction(scale=scale, recip=recip, offset=zeros,
                          moving_rstd=moving_rstd, frozen=None)
