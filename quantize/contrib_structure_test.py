@@ -1,4 +1,4 @@
-"""The rewrites build the graphs tf.contrib.quantize built, layer shape by shape.
+"""The rewrites build tf.contrib.quantize's graphs, layer shape by shape.
 
 For every graph of contrib_cases.py (conv, depthwise and fully connected
 layers with fused and unfused batch norms, an Identity before the batch norm,

@@ -425,7 +425,7 @@ def _read(variable_op):
   return tf.identity(variable_op.outputs[0])
 
 
-def _moving_read(match, statistic, variable_op):
+def _moving_read(statistic, variable_op):
   """A read of a moving average that happens before this step's update."""
   read = _read(variable_op)
   update = _moving_average_update(statistic)
@@ -580,7 +580,10 @@ def _set_batch_statistics_gradient(bn_op):
 
 
 _Correction = collections.namedtuple('_Correction', [
-    'scale', 'recip', 'offset',
+    'scale',        # sigma_batch / sigma_moving, for the weights
+    'recip',        # its inverse until the freeze, then 1, for the output
+    'offset',       # 0 until the freeze, then the bias's move to the moving
+                    # mean, for the output
     'moving_rstd',  # 1 / sigma_moving
     'frozen',       # the scalar bool of the freeze, or None
 ])
@@ -599,9 +602,8 @@ def _correction(graph, match, scope, batch, freeze_delay, folded_gradient):
     raise ValueError('cannot fold %s: the moving averages of its batch '
                      'statistics were not found' % match.layer_op.name)
   with common.absolute_name_scope(graph, scope):
-    moving_mean = _moving_read(match, match.mean, match.moving_mean)
-    moving_variance = _moving_read(match, match.variance,
-                                   match.moving_variance)
+    moving_mean = _moving_read(match.mean, match.moving_mean)
+    moving_variance = _moving_read(match.variance, match.moving_variance)
     if match.bias is not None:
       batch_mean = batch_mean - match.bias
       if folded_gradient:

@@ -160,5 +160,5 @@ class GraphMatcher(object):
         yield result
 
   def match_graph(self, graph):
-    """Matches in graph order; a snapshot, so rewriting while iterating is safe."""
+    """Matches in graph order (a snapshot: safe to rewrite while iterating)."""
     return self.match_ops(list(graph.get_operations()))

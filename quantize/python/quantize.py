@@ -197,8 +197,10 @@ def _only_relus_read(tensor):
 
 
 def _post_activation_bypass(activation):
-  for consumer in sorted(_real_consumers(activation),
-                         key=lambda op: op._id):  # pylint: disable=protected-access
+  """The first Add reading the activation (in graph order), unless only
+  ReLUs read that Add."""
+  # pylint: disable=protected-access
+  for consumer in sorted(_real_consumers(activation), key=lambda op: op._id):
     if consumer.type in common.ADD_OP_TYPES:
       if _only_relus_read(consumer.outputs[0]):
         return None

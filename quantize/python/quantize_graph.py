@@ -1,4 +1,4 @@
-"""The public entry points: rewrite a built float graph for quantized training or eval.
+"""The public entry points: rewrite a float graph for quantized training, eval.
 
 As with tf.contrib.quantize, the model is built as usual and then rewritten
 in place: batch norms are folded into the layers before them
