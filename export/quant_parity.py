@@ -22,6 +22,7 @@ from export import check_inputs
 from export import checks
 from export import litert
 from export import tflite
+from quantize.python import common
 
 # Operations that only move data: their output is their input, same scale.
 _PASS_THROUGH_OPS = ('RESHAPE', 'SQUEEZE')
@@ -29,7 +30,7 @@ _PASS_THROUGH_OPS = ('RESHAPE', 'SQUEEZE')
 # the graph ops that add a bias to a layer's output.
 _OPS_WITH_BIAS = ('CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED')
 _BIAS_ADD_OPS = ('BiasAdd', 'Add', 'AddV2')
-_LAYER_OPS = ('Conv2D', 'DepthwiseConv2dNative', 'MatMul')
+_LAYER_OPS = common.LAYER_OP_TYPES
 _ACTIVATION_OPS = ('Relu', 'Relu6')
 # Relative precision of a float32 value (its unit in the last place).
 _FLOAT32_EPSILON = float(np.finfo(np.float32).eps)

@@ -90,7 +90,9 @@ def build_training_model(images, labels, num_classes, depth_multiplier,
   if quantize:
     import quantize as quantize_lib  # pylint: disable=g-import-not-at-top
     quantize_lib.create_training_graph(quant_delay=quant_delay,
-                                       freeze_bn_delay=freeze_bn_delay)
+                                       freeze_bn_delay=freeze_bn_delay,
+                                       symmetric_weights=True,
+                                       folded_batch_norm_gradient=True)
   global_step = tf.train.get_global_step()
   quant_variables = [v for v in tf.global_variables()
                      if v not in before and v is not global_step]
@@ -109,7 +111,7 @@ def build_eval_model(images, num_classes, depth_multiplier, quantize):
   if quantize:
     # Imported here so float-only users do not pay for the rewrite modules.
     import quantize as quantize_lib  # pylint: disable=g-import-not-at-top
-    quantize_lib.create_eval_graph()
+    quantize_lib.create_eval_graph(symmetric_weights=True)
   return logits, end_points
 
 

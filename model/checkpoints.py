@@ -26,6 +26,21 @@ _READ_ERRORS = (tf.errors.OpError, ValueError, IndexError, RuntimeError)
 _QUANT_RANGE_RE = re.compile(r'_quant/(min|max)$')
 
 
+def legacy_range_name(name):
+  """The name an earlier version of this project gave a quantization range.
+
+  tf.contrib.quantize names ranges by the layer's op scope, which tf-slim's
+  MobileNet doubles (MobilenetV1/MobilenetV1/Conv2d_0/act_quant/min), as
+  quantize/ now does; earlier versions used the variable scope
+  (MobilenetV1/Conv2d_0/act_quant/min). Their checkpoints restore through
+  this name. Any other name is returned as it is.
+  """
+  double = 'MobilenetV1/MobilenetV1/'
+  if name.startswith(double) and '_quant/' in name:
+    return 'MobilenetV1/' + name[len(double):]
+  return name
+
+
 def is_quant_range(variable_name):
   """Whether a variable is a quantization range (min or max)."""
   return bool(_QUANT_RANGE_RE.search(variable_name))
@@ -193,16 +208,18 @@ class Checkpoint(object):
     for variable in variables:
       name = variable_name(variable)
       shape = variable.shape.as_list()
-      if name not in stored:
+      stored_name = name if name in stored else legacy_range_name(name)
+      if stored_name not in stored:
         if name not in optional_names:
           missing.append(name)
         continue
-      if stored[name] != shape:
+      if stored[stored_name] != shape:
         raise errors.BadInputError(
             '--%s does not fit the model: %s has shape %s in %s but %s in '
             'the model%s' %
-            (self.flag_name, name, stored[name], self.path, shape, hint))
-      to_restore[name] = variable
+            (self.flag_name, name, stored[stored_name], self.path, shape,
+             hint))
+      to_restore[stored_name] = variable
     if missing:
       raise errors.BadInputError(
           '--%s does not fit the model: %d model variables are missing from '

@@ -74,6 +74,23 @@ class CheckValuesTest(absltest.TestCase):
       checkpoints.Checkpoint(
           os.path.join(directory, 'model.ckpt-1')).check_values()
 
+  def test_ranges_of_earlier_versions_restore_under_contribs_names(self):
+    directory = self.create_tempdir().full_path
+    _train_dir(directory, {'MobilenetV1/Conv2d_0/act_quant/min': 0.5,
+                           'MobilenetV1/Conv2d_0/weights': [1.0]}, steps=(1,))
+    checkpoint = checkpoints.Checkpoint(os.path.join(directory,
+                                                     'model.ckpt-1'))
+    with tf.Graph().as_default():
+      new_name = tf.Variable(0.0, name=(
+          'MobilenetV1/MobilenetV1/Conv2d_0/act_quant/min'))
+      weights = tf.Variable([0.0], name='MobilenetV1/Conv2d_0/weights')
+      plan = checkpoint.plan_restore([new_name, weights])
+      self.assertEqual(plan, {'MobilenetV1/Conv2d_0/act_quant/min': new_name,
+                              'MobilenetV1/Conv2d_0/weights': weights})
+      with tf.Session() as sess:
+        tf.train.Saver(var_list=plan).restore(sess, checkpoint.path)
+        self.assertEqual(sess.run(new_name), 0.5)
+
   def test_quant_ranges(self):
     directory = self.create_tempdir().full_path
     _train_dir(directory, {'L/weights': [1.0], 'L/act_quant/min': 0.0,

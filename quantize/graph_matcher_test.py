@@ -3,7 +3,7 @@
 from absl.testing import absltest
 import tensorflow.compat.v1 as tf
 
-from quantize import graph_matcher
+from quantize.python import graph_matcher
 
 
 def _conv_graph():

@@ -1,5 +1,6 @@
 """Quantization-aware training trains: with quant_delay 0, and with a delay
-during which the rewritten graph is exactly the float graph.
+(counted in quantization steps) during which the rewritten graph computes
+the float model; the activation ranges follow the data from the first step.
 """
 
 from absl import logging
@@ -31,7 +32,6 @@ class _Trainer(object):
       if quant:
         quantize.create_training_graph(quant_delay=quant_delay)
       self.train_op = test_util.train_op(self.loss, learning_rate=0.003)
-      self.global_step = tf.train.get_global_step()
       self.saver = tf.train.Saver()
     self.sess = test_util.session(self.graph)
     with self.graph.as_default():
@@ -51,9 +51,10 @@ class _Trainer(object):
       losses.append(loss)
     return losses
 
-  def set_step(self, value):
+  def set_quantization_step(self, value):
+    """Makes the next run see quantization step `value` (it counts first)."""
     with self.graph.as_default():
-      self.global_step.load(value, self.sess)
+      self.variable('fake_quantization_step').load(value - 1, self.sess)
 
   def variable(self, name):
     with self.graph.as_default():
@@ -71,7 +72,7 @@ class QuantizedTrainingTest(absltest.TestCase):
     trainer = _Trainer(quant=True, quant_delay=0)
     self._check_loss_falls(trainer.train(_STEPS))
     weights_max = trainer.sess.run(trainer.variable(
-        'MobilenetV1/Conv2d_0/weights_quant/max'))
+        'MobilenetV1/MobilenetV1/Conv2d_0/weights_quant/max'))
     self.assertNotEqual(weights_max, 6.0)  # Learned at every step.
 
   def test_float_until_quant_delay_then_trains_quantized(self):
@@ -89,26 +90,48 @@ class QuantizedTrainingTest(absltest.TestCase):
     # Before the delay the rewritten graph computes the float model.
     # (Folding reorders the batch-norm arithmetic, hence ~1e-4 differences;
     # quantization makes ~1e-1.)
-    quant.set_step(delay - 1)
+    quant.set_quantization_step(delay - 1)
     float_error = np.abs(quant.sess.run(quant.logits, feed) -
                          float_logits).max()
     # From the delay on it quantizes.
-    quant.set_step(delay)
+    quant.set_quantization_step(delay)
     quant_error = np.abs(quant.sess.run(quant.logits, feed) -
                          float_logits).max()
     logging.info('logits vs float: %g before the delay, %g after',
                  float_error, quant_error)
     self.assertLess(float_error, 1e-3)
     self.assertGreater(quant_error, 2e-2)
-    # Training across the switch.
-    quant.set_step(0)
+    # Training across the switch; the quantization step counts the steps.
+    quant.set_quantization_step(1)
     losses = quant.train(_STEPS)
     self._check_loss_falls(losses)
-    self.assertEqual(quant.sess.run(quant.global_step), _STEPS)
-    # The activation ranges moved from [-6, 6] during the float phase too.
+    self.assertEqual(quant.sess.run(quant.variable('fake_quantization_step')),
+                     _STEPS)
+    # The activation ranges moved from [0, 6] during the float phase too.
     act_max = quant.sess.run(quant.variable(
-        'MobilenetV1/Conv2d_0/act_quant/max'))
+        'MobilenetV1/MobilenetV1/Conv2d_0/act_quant/max'))
     self.assertNotAlmostEqual(act_max, 6.0, places=3)
+
+  def test_activation_ranges_are_the_data_s_from_the_first_step(self):
+    """Zero-debiased moving averages: no walk from the initial range."""
+    trainer = _Trainer(quant=True)
+    scope = 'MobilenetV1/MobilenetV1/Conv2d_1_pointwise/act_quant/'
+    activation = trainer.graph.get_tensor_by_name(
+        'MobilenetV1/MobilenetV1/Conv2d_1_pointwise/Relu6:0')
+    maxima = []
+    for step in range(2):
+      value, _ = trainer.sess.run([activation, trainer.train_op],
+                                  trainer.feed(step))
+      maxima.append(value.max())
+      learned = trainer.sess.run(trainer.variable(scope + 'max'))
+      if step == 0:
+        # One batch seen: its range.
+        np.testing.assert_allclose(learned, maxima[0], rtol=1e-4)
+    # Two: their average, weighted 0.999 : 1 after debiasing.
+    expected = (0.999 * maxima[0] + maxima[1]) / 1.999
+    np.testing.assert_allclose(learned, expected, rtol=1e-4)
+    self.assertNotAlmostEqual(maxima[0], maxima[1], places=3)
+    self.assertEqual(trainer.sess.run(trainer.variable(scope + 'min')), 0.0)
 
 
 if __name__ == '__main__':

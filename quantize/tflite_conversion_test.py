@@ -1,8 +1,10 @@
 """The fake-quantized eval graph converts to a fully quantized uint8 TFLite
 model with no default ranges, and that model computes what the graph does.
 
-The model is trained first (quantized, batch norms frozen halfway), so the
-ranges are learned and its predictions are confident, as for a shipped model.
+The model is trained first, quantized from scratch with the trainer's rewrite
+(batch norms frozen halfway), so the ranges are learned and its predictions
+are confident, as for a shipped model; docs/PERFORMANCE.md says why that
+training needs gradients for the batch statistics.
 On an untrained model the agreement is lower: the converter quantizes the
 biases to int32 and requantizes in fixed point, which the float graph does
 not model, and the one-step differences that makes in a few activations grow
@@ -13,6 +15,7 @@ import os
 
 from absl import logging
 from absl.testing import absltest
+from absl.testing import parameterized
 from ai_edge_litert.interpreter import Interpreter
 import numpy as np
 import tensorflow.compat.v1 as tf
@@ -21,6 +24,7 @@ import tf_slim as slim
 from core import variants
 from export import freeze
 from export import tflite
+import mobilenet_v1
 from model import builder
 import quantize
 from quantize import test_util
@@ -32,7 +36,8 @@ _NOISE = 0.2
 
 
 def _train_quantized(directory):
-  """Quantization-aware training on template images; the checkpoint."""
+  """Quantization-aware training from scratch on template images, with the
+  trainer's rewrite (model/builder.py's); returns the checkpoint."""
   graph = tf.Graph()
   with graph.as_default():
     tf.set_random_seed(0)
@@ -40,11 +45,10 @@ def _train_quantized(directory):
                                          test_util.IMAGE_SIZE,
                                          test_util.IMAGE_SIZE, 3])
     labels = tf.placeholder(tf.int64, [test_util.BATCH_SIZE])
-    logits, _ = test_util.build_model(images, is_training=True,
-                                      batch_norm_decay=0.9)
-    loss = test_util.add_loss(logits, labels)
-    quantize.create_training_graph(quant_delay=0,
-                                   freeze_bn_delay=_FREEZE_BN_DELAY)
+    loss = builder.build_training_model(
+        images, labels, test_util.NUM_CLASSES, test_util.DEPTH_MULTIPLIER,
+        quantize=True, quant_delay=0, freeze_bn_delay=_FREEZE_BN_DELAY,
+        batch_norm_decay=0.9).total_loss
     train_op = test_util.train_op(loss, learning_rate=0.003)
     data, classes = test_util.template_images(_TRAINING_IMAGES, seed=1,
                                               noise=_NOISE)
@@ -83,10 +87,9 @@ class QuantizedConversionTest(absltest.TestCase):
   def setUpClass(cls):
     super().setUpClass()
     cls.checkpoint = _train_quantized(absltest.get_default_test_tmpdir())
-    cls.graph = builder.build_inference_graph(test_util.DEPTH_MULTIPLIER,
-                                              test_util.IMAGE_SIZE,
-                                              test_util.NUM_CLASSES,
-                                              quantize=True)
+    cls.graph = builder.build_inference_graph(
+        test_util.DEPTH_MULTIPLIER, test_util.IMAGE_SIZE,
+        test_util.NUM_CLASSES, quantize=True)
     cls.frozen = freeze.freeze_graph(cls.graph, cls.checkpoint)
     cls.model = tflite.to_uint8_tflite(cls.frozen)
     # Held-out images, as uint8 and as the float values they stand for.
@@ -136,9 +139,9 @@ class QuantizedConversionTest(absltest.TestCase):
     self.assertGreaterEqual(np.mean(expected.argmax(1) == self.labels), 0.8)
 
   def test_float_model_converts_and_agrees(self):
-    graph = builder.build_inference_graph(test_util.DEPTH_MULTIPLIER,
-                                          test_util.IMAGE_SIZE,
-                                          test_util.NUM_CLASSES, quantize=False)
+    graph = builder.build_inference_graph(
+        test_util.DEPTH_MULTIPLIER, test_util.IMAGE_SIZE,
+        test_util.NUM_CLASSES, quantize=False)
     frozen = freeze.freeze_graph(graph, self.checkpoint)
     interpreter = _interpreter(tflite.to_float_tflite(frozen))
     self.assertEqual(interpreter.get_input_details()[0]['dtype'], np.float32)
@@ -152,9 +155,9 @@ class QuantizedConversionTest(absltest.TestCase):
 
   def test_graph_without_ranges_does_not_convert(self):
     # The same graph without the rewrite: no ranges, so no uint8 model.
-    graph = builder.build_inference_graph(test_util.DEPTH_MULTIPLIER,
-                                          test_util.IMAGE_SIZE,
-                                          test_util.NUM_CLASSES, quantize=False)
+    graph = builder.build_inference_graph(
+        test_util.DEPTH_MULTIPLIER, test_util.IMAGE_SIZE,
+        test_util.NUM_CLASSES, quantize=False)
     frozen = freeze.freeze_graph(graph, self.checkpoint)
     with self.assertRaisesRegex(ValueError, 'no learned range'):
       tflite.to_uint8_tflite(frozen)
@@ -184,6 +187,51 @@ class ResidualConversionTest(absltest.TestCase):
     self.assertEqual(interpreter.get_output_details()[0]['dtype'], np.uint8)
     output = _run_tflite(interpreter, np.full([1, 8, 8, 4], 128, np.uint8))
     self.assertEqual(output.shape, (1, 1, 1, 4))
+
+
+class AtrousMobilenetConversionTest(parameterized.TestCase):
+  """The DeepLab backbone: MobileNet with atrous layers from stride 8 or 16."""
+
+  @parameterized.parameters(8, 16)
+  def test_every_layer_quantized_and_converted(self, output_stride):
+    graph = tf.Graph()
+    with graph.as_default():
+      images = tf.placeholder(tf.float32, [1, 64, 64, 3], name='input')
+      with slim.arg_scope(mobilenet_v1.mobilenet_v1_arg_scope(
+          is_training=False)):
+        net, _ = mobilenet_v1.mobilenet_v1_base(
+            images, output_stride=output_stride,
+            depth_multiplier=test_util.DEPTH_MULTIPLIER)
+        # A per-position classifier, as a segmentation head.
+        logits = slim.conv2d(net, test_util.NUM_CLASSES, [1, 1],
+                             activation_fn=None, normalizer_fn=None,
+                             scope='Logits')
+      output = tf.nn.avg_pool2d(logits, 2, 2, 'VALID', name='output')
+      quantize.create_eval_graph()
+      atrous = [op for op in graph.get_operations()
+                if op.type == 'BatchToSpaceND' and op.name.endswith('_Fold')]
+      # Past the layer that reaches the output stride, the depthwise layers
+      # are atrous: Conv2d_7 to 13 at stride 8, Conv2d_13 at stride 16.
+      self.assertLen(atrous, 7 if output_stride == 8 else 1)
+      fake_quants = [op for op in graph.get_operations()
+                     if op.type == 'FakeQuantWithMinMaxVars']
+      self.assertLen(fake_quants, 2 * 28)
+      for op in atrous:
+        weights = op.inputs[0].op.inputs[1].op
+        self.assertEqual(weights.type, 'FakeQuantWithMinMaxVars', op.name)
+      with test_util.session(graph) as sess:
+        sess.run(tf.global_variables_initializer())
+        frozen = freeze.freeze_session(sess, ['output'])
+    model = tflite.to_uint8_tflite(frozen, input_names=['input'],
+                                   output_names=['output'])
+    interpreter = _interpreter(model)
+    dtypes = {d['dtype'] for d in interpreter.get_tensor_details()
+              if len(d['shape'])}
+    self.assertEqual(dtypes, {np.uint8, np.int32})
+    output = _run_tflite(interpreter, np.full([1, 64, 64, 3], 128, np.uint8))
+    self.assertEqual(output.shape, (1, 64 // output_stride // 2,
+                                    64 // output_stride // 2,
+                                    test_util.NUM_CLASSES))
 
 
 if __name__ == '__main__':

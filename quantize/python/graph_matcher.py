@@ -6,10 +6,12 @@ not by names, so any model built with the usual layers is recognised. A
 pattern is a small tree: an op type (or '*', or 'A|B'), and patterns for the
 op's inputs. Matching walks from a candidate op towards its inputs.
 
-    weights = OpTypePattern('ReadVariableOp')
+    weights = OpTypePattern('ReadVariableOp', name='weights')
     conv = OpTypePattern('Conv2D|DepthwiseConv2dNative', inputs=['*', weights])
     for match in GraphMatcher(conv).match_graph(graph):
-      match.get_op(conv), match.get_tensor(weights)
+      match.get_op(conv), match.get_tensor('weights')
+
+The API is tf.contrib.quantize's graph_matcher's.
 """
 
 import itertools
@@ -29,6 +31,7 @@ class OpTypePattern(Pattern):
   Args:
     op_type: an op type ('Conv2D'), alternatives separated by '|'
       ('Relu|Relu6') or '*' for any op.
+    name: a name to look the match up by in the MatchResult.
     inputs: None to accept any inputs, else one pattern per input (a Pattern,
       or a string, which is turned into an OpTypePattern); the op must have
       exactly that many inputs.
@@ -36,14 +39,19 @@ class OpTypePattern(Pattern):
       ops such as Mul and AddV2).
   """
 
-  def __init__(self, op_type, inputs=None, ordered_inputs=True):
+  def __init__(self, op_type, name=None, inputs=None, ordered_inputs=True):
     self._op_type = op_type
+    self._name = name
     self._op_types = None if op_type == '*' else frozenset(op_type.split('|'))
     if inputs is not None:
       inputs = [p if isinstance(p, Pattern) else OpTypePattern(p)
                 for p in inputs]
     self._inputs = inputs
     self._ordered_inputs = ordered_inputs
+
+  @property
+  def name(self):
+    return self._name
 
   def __repr__(self):
     return 'OpTypePattern(%r)' % self._op_type
@@ -68,7 +76,7 @@ class OpTypePattern(Pattern):
         sub_results.append(sub)
       else:
         for sub in sub_results:
-          result.merge(sub)
+          result.merge_from(sub)
         return result
     return None
 
@@ -90,7 +98,7 @@ class OneofPattern(Pattern):
       if sub is not None:
         result = MatchResult()
         result.add(self, op, tensor)
-        result.merge(sub)
+        result.merge_from(sub)
         return result
     return None
 
@@ -104,21 +112,34 @@ class MatchResult(object):
 
   def __init__(self):
     self._matches = {}
+    self._by_name = {}
 
   def add(self, pattern, op, tensor):
     self._matches[pattern] = (op, tensor)
+    name = getattr(pattern, 'name', None)
+    if name is not None:
+      self._by_name[name] = pattern
 
-  def merge(self, other):
-    self._matches.update(other._matches)  # pylint: disable=protected-access
+  def merge_from(self, other):
+    # pylint: disable=protected-access
+    self._matches.update(other._matches)
+    self._by_name.update(other._by_name)
 
-  def get_op(self, pattern):
-    return self._matches.get(pattern, (None, None))[0]
+  def _pattern(self, pattern_or_name):
+    if isinstance(pattern_or_name, Pattern):
+      return pattern_or_name
+    return self._by_name.get(pattern_or_name)
 
-  def get_tensor(self, pattern):
-    return self._matches.get(pattern, (None, None))[1]
+  def get_op(self, pattern_or_name):
+    """The op a pattern (or its name) matched, or None."""
+    return self._matches.get(self._pattern(pattern_or_name), (None, None))[0]
 
-  def __contains__(self, pattern):
-    return pattern in self._matches
+  def get_tensor(self, pattern_or_name):
+    """The tensor a pattern (or its name) matched, or None."""
+    return self._matches.get(self._pattern(pattern_or_name), (None, None))[1]
+
+  def __contains__(self, pattern_or_name):
+    return self._pattern(pattern_or_name) in self._matches
 
 
 class GraphMatcher(object):
@@ -139,5 +160,5 @@ class GraphMatcher(object):
         yield result
 
   def match_graph(self, graph):
-    """Matches in graph order; a snapshot, so rewriting while iterating is safe."""
+    """Matches in graph order (a snapshot: safe to rewrite while iterating)."""
     return self.match_ops(list(graph.get_operations()))
