@@ -338,11 +338,6 @@ def check_quant_parity(model, frozen_graph_def, image_size, kind,
   """
   if kind not in tflite.QUANTIZED_FORMATS:
     raise ValueError('not a quantized format: %r' % (kind,))
-  wrong = tflite.unquantized_tensors(model, kind)
-  if wrong:
-    raise checks.CheckFailedError(
-        'the %s .tflite is not fully quantized: %d tensor(s) of another type: '
-        '%s' % (kind, len(wrong), ', '.join(wrong[:5])))
   images = check_inputs.check_images(image_size, num_inputs)
   # End to end, as a user runs it.
   interpreter = checks.interpreter_for(model)
@@ -351,6 +346,11 @@ def check_quant_parity(model, frozen_graph_def, image_size, kind,
   if output_detail['dtype'] != np.uint8:
     raise checks.CheckFailedError('the %s .tflite has a %s output' % (
         kind, np.dtype(output_detail['dtype']).name))
+  wrong = tflite.unquantized_tensors(model, kind)
+  if wrong:
+    raise checks.CheckFailedError(
+        'the %s .tflite is not fully quantized: %d tensor(s) of another type: '
+        '%s' % (kind, len(wrong), ', '.join(wrong[:5])))
   scale, zero_point = input_detail['quantization']
   if (abs(scale - 1 / tflite.INPUT_STD) > 1e-9 or
       zero_point != tflite.INPUT_MEAN):
@@ -384,7 +384,6 @@ def check_quant_parity(model, frozen_graph_def, image_size, kind,
     plan = _layer_plan(layered, sess.graph, kind)
     details = plan.details
     bias_values = _tflite_biases(layered, sess, plan.biases, details, kind)
-    worst_weights = _check_weights(layered, sess, plan, kind)
     worst_layer = 0.0
     watched = set(plan.feeds) | {i for pair in plan.requantized for i in pair}
     for image_index, image in enumerate(images):
@@ -426,6 +425,9 @@ def check_quant_parity(model, frozen_graph_def, image_size, kind,
               '%d: %s %s is %g quantization steps off (limit %d)' % (
                   kind, image_index, op_name, computed.op.name, steps,
                   checks.MAX_QUANTIZATION_STEPS))
+    # After the layers, whose disagreement says more about a broken model;
+    # this catches weights off by less than that.
+    worst_weights = _check_weights(layered, sess, plan, kind)
   return checks.ParityReport(
       kind, len(images), agreed, worst_abs, worst_output, worst_layer,
       len(plan.layers) + len(plan.requantized), worst_weights)
