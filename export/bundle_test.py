@@ -135,6 +135,8 @@ class BundleTest(absltest.TestCase):
     self.assertIn('[1, %d, %d, 3]' % (image_size, image_size),
                   values[info.INPUT])
     self.assertIn(variants.OUTPUT_NODE, values[info.OUTPUT])
+    self.assertEqual(values[info.TFLITE_SIGNATURE], 'serving_default: input '
+                     '-> ' + variants.OUTPUT_NODE)
     self.assertIn('[-1, 1]', values[info.NORMALIZATION])
     return directory
 
@@ -221,7 +223,8 @@ class BundleTest(absltest.TestCase):
     self.assertEqual(detail['dtype'], np.uint8)
     self.assertEqual(detail['quantization'], (1 / 128, 128))
     self.assertEqual(output['dtype'], np.uint8)
-    self.assertIn(np.int8, {d['dtype'] for d in interpreter.get_tensor_details()})
+    self.assertIn(np.int8,
+                  {d['dtype'] for d in interpreter.get_tensor_details()})
     # The learned ranges travel with the bundle's checkpoint.
     trained = tf.train.load_checkpoint(self.quant_checkpoint)
     shipped = tf.train.load_checkpoint(os.path.join(directory,

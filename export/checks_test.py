@@ -125,8 +125,8 @@ class ChecksTest(absltest.TestCase):
       self.assertAlmostEqual(int8['quantization'][0], uint8['quantization'][0],
                              places=9, msg=name)
       shift = 0 if int8['dtype'] == np.uint8 else 128
-      self.assertEqual(int8['quantization'][1], uint8['quantization'][1] - shift,
-                       name)
+      self.assertEqual(int8['quantization'][1],
+                       uint8['quantization'][1] - shift, name)
 
   def test_quant_parity_fails_on_corrupted_tflite(self):
     for kind, model in self.quant_models.items():

@@ -188,7 +188,8 @@ def export_bundle(checkpoint, output_dir, depth_multiplier=1.0,
       quantized=quantize, macs=macs, params=params,
       global_step=facts.global_step, checkpoint=path,
       parity=checks.describe(parity), max_layer_steps=parity.max_layer_steps,
-      quant_size_ratio=size_ratio, tflite_format=tflite_format, seconds=round(time.time() - start, 1))
+      quant_size_ratio=size_ratio, tflite_format=tflite_format,
+      seconds=round(time.time() - start, 1))
   logging.info('wrote %s (%d bytes, .tflite %d bytes) in %.0f s', target,
                archive_bytes, len(model), result.seconds)
   return result

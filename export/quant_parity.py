@@ -1,23 +1,24 @@
-"""Checks a quantized .tflite (int8 or uint8) against its frozen fake-quant graph.
+"""Checks an int8 or uint8 .tflite against its frozen fake-quant graph.
 
 Both formats are held to the same rules; int8 zero points are the uint8 ones
-minus 128. Every quantized tensor must be within checks.MAX_QUANTIZATION_STEPS
-of the graph. The check is made layer by layer: each TFLite operation's output is
-compared with what the frozen fake-quant graph computes for that operation
-from the TFLite model's own input to it (the graph is fed the TFLite
-tensors), so the weights and input statistics of every layer are checked,
-the softmax output included (in steps of its output scale). Each output's
-scale and zero point are checked against the learned range of the graph's
-fake-quant op, and each int32 bias against the graph's folded bias (within
-half of its input scale x weight scale step; the graph then computes each
-operation with the TFLite bias), and each weight tensor against the graph's
-fake-quantized weights (within half of its own step, per channel if it has
-one scale per channel). The QUANTIZE operations an int8 model has at its
-ends must change the zero point only (same scale, same real values). End to
-end, the largest difference in output
-steps and the top-1 agreement are measured and reported, not enforced: the
-integer model rounds and requantizes in fixed point, which the float graph
-does not model (docs/EXPORT.md).
+minus 128. Every quantized tensor must be within
+checks.MAX_QUANTIZATION_STEPS of the graph. The check is made layer by
+layer: each TFLite operation's output is compared with what the frozen
+fake-quant graph computes for that operation from the TFLite model's own
+input to it (the graph is fed the TFLite tensors), so the weights and input
+statistics of every layer are checked, the softmax output included (in
+steps of its output scale). Each output's scale and zero point are checked
+against the learned range of the graph's fake-quant op, each int32 bias
+against the graph's folded bias (within half of its input scale x weight
+scale step; the graph then computes each operation with the TFLite bias),
+and each weight tensor against the graph's fake-quantized weights (within
+half of its own step, per channel if it has one scale per channel). The
+QUANTIZE operations an int8 model has at its ends must change the zero
+point only (same scale, same real values). The model must be fully
+quantized in its format (tflite.unquantized_tensors). End to end, the
+largest difference in output steps and the top-1 agreement are measured
+and reported, not enforced: the integer model rounds and requantizes in
+fixed point, which the float graph does not model (docs/EXPORT.md).
 """
 
 import collections

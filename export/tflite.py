@@ -55,8 +55,9 @@ FORMATS = {
     UINT8: Format(UINT8, 'uint8 throughout (int32 biases), as TOCO made the '
                   'published _quant models'),
 }
-# The signature every converted model gets (int8; the v1 converter makes
-# none): keys are the frozen graph's tensor names.
+# The signature every converted model gets (the v2 converter makes it for
+# int8, _with_signature adds it to the v1 converter's float and uint8
+# models): its keys are the frozen graph's tensor names.
 SIGNATURE_KEY = 'serving_default'
 
 
@@ -107,7 +108,8 @@ def _converter(graph_def, input_names, output_names):
 def to_float_tflite(graph_def, input_names=(variants.INPUT_NODE,),
                     output_names=(variants.OUTPUT_NODE,)):
   """A float32 TensorFlow Lite model (bytes) of a frozen float graph."""
-  return _converter(graph_def, input_names, output_names).convert()
+  return _with_signature(
+      _converter(graph_def, input_names, output_names).convert())
 
 
 def to_uint8_tflite(graph_def, input_names=(variants.INPUT_NODE,),
@@ -133,7 +135,7 @@ def to_uint8_tflite(graph_def, input_names=(variants.INPUT_NODE,),
   converter.quantized_input_stats = {
       _op_name(name): (mean, std) for name in input_names}
   converter.default_ranges_stats = None
-  model = converter.convert()
+  model = _with_signature(converter.convert())
   check_fully_quantized(model, UINT8)
   return model
 
@@ -192,15 +194,53 @@ def to_int8_tflite(graph_def, input_names=(variants.INPUT_NODE,),
   return model
 
 
-def _rename_signature_tensors(model):
-  """Names each signature input and output tensor after its key."""
+def _edited(model, edit):
+  """The model (bytes) after edit(the flatbuffer's object tree)."""
   from tensorflow.lite.tools import flatbuffer_utils  # pylint: disable=g-import-not-at-top
   parsed = flatbuffer_utils.read_model_from_bytearray(bytearray(model))
-  for signature in parsed.signatureDefs or []:
-    tensors = parsed.subgraphs[signature.subgraphIndex].tensors
-    for entry in list(signature.inputs or []) + list(signature.outputs or []):
-      tensors[entry.tensorIndex].name = entry.name
+  edit(parsed)
   return bytes(flatbuffer_utils.convert_object_to_bytearray(parsed))
+
+
+def _rename_signature_tensors(model):
+  """Names each signature input and output tensor after its key."""
+
+  def rename(parsed):
+    for signature in parsed.signatureDefs or []:
+      tensors = parsed.subgraphs[signature.subgraphIndex].tensors
+      for entry in list(signature.inputs or []) + list(signature.outputs or []):
+        tensors[entry.tensorIndex].name = entry.name
+
+  return _edited(model, rename)
+
+
+def _with_signature(model):
+  """The model with signature SIGNATURE_KEY (keys: its tensors' names) if it
+  has none (the v1 converter makes none)."""
+  from tensorflow.lite.python import schema_py_generated as schema  # pylint: disable=g-import-not-at-top
+
+  def add(parsed):
+    if parsed.signatureDefs:
+      return
+    graph = parsed.subgraphs[0]
+
+    def entries(indices):
+      result = []
+      for index in indices:
+        entry = schema.TensorMapT()
+        entry.name = graph.tensors[index].name
+        entry.tensorIndex = int(index)
+        result.append(entry)
+      return result
+
+    signature = schema.SignatureDefT()
+    signature.signatureKey = SIGNATURE_KEY
+    signature.subgraphIndex = 0
+    signature.inputs = entries(graph.inputs)
+    signature.outputs = entries(graph.outputs)
+    parsed.signatureDefs = [signature]
+
+  return _edited(model, add)
 
 
 def convert(graph_def, tflite_format):

@@ -1,4 +1,4 @@
-"""Conversion to float and to fully quantized int8 and uint8 TensorFlow Lite models."""
+"""Conversion to float, int8 and uint8 TensorFlow Lite models."""
 
 from absl.testing import absltest
 from ai_edge_litert.interpreter import Interpreter
@@ -48,6 +48,10 @@ class TfliteTest(absltest.TestCase):
     actual = interpreter.get_tensor(
         interpreter.get_output_details()[0]['index'])
     np.testing.assert_allclose(actual, expected, rtol=0, atol=1e-5)
+    # A signature keyed by the graph's names, as every format has.
+    runner = interpreter.get_signature_runner(tflite.SIGNATURE_KEY)
+    np.testing.assert_allclose(runner(input=image)['output'], expected,
+                               rtol=0, atol=1e-5)
 
   def test_uint8_model_with_input_statistics(self):
     model = tflite.to_uint8_tflite(_frozen(fake_quant=True), ['input'],
@@ -64,6 +68,9 @@ class TfliteTest(absltest.TestCase):
     scale, zero_point = output_detail['quantization']
     self.assertAlmostEqual(scale, 6 / 255, places=6)
     self.assertEqual(zero_point, 0)
+    # The v1 converter makes no signature; the export adds one.
+    self.assertEqual(interpreter.get_signature_list(), {
+        tflite.SIGNATURE_KEY: {'inputs': ['input'], 'outputs': ['output']}})
 
   def test_int8_model_keeps_the_published_interface(self):
     graph_def = _frozen(fake_quant=True)

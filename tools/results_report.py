@@ -10,9 +10,10 @@ Gathers:
     (tools/report/variant_models.py);
   * the speed table against Keras from tools/benchmark JSON files
     (--benchmark_json, default docs/benchmark_*.json);
-  * float vs quantized vs int8 and uint8 TFLite accuracy on the digits from the main
-    job's output (--demo_dir, default runs/demo; the .tflite accuracies are
-    measured now by running the models over the validation split);
+  * float vs quantized vs int8 and uint8 TFLite accuracy on the digits from
+    the main job's output (--demo_dir, default runs/demo; the .tflite
+    accuracies are measured now by running the models over the validation
+    split);
 and writes the report, the chart and the data behind them
 (docs/results.json), each atomically.
 """
