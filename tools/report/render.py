@@ -205,7 +205,9 @@ def _digits_section(digits):
       '//tools:demo`: float training, then quantized fine-tuning from it), '
       'evaluated on %s. The TensorFlow rows are the demo\'s own eval; the '
       '.tflite rows run each exported bundle\'s model over the same split '
-      '(export/tflite_eval.py).' % (variants.format_depth_multiplier(
+      '(export/tflite_eval.py), and the _quant bundle\'s other quantized '
+      'format, converted from its frozen graph and checked as an export '
+      'checks it.' % (variants.format_depth_multiplier(
           digits['depth_multiplier']), digits['image_size'], digits['dataset']),
       '',
       '| model | steps | Accuracy | Recall_5 | examples | measured by |',
