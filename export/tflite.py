@@ -183,7 +183,10 @@ def to_int8_tflite(graph_def, input_names=(variants.INPUT_NODE,),
     return dict(zip(output_keys, outputs))
 
   module = tf2.Module()
-  module.model_fn = tf2.function(model_fn, input_signature=specs)
+  # No autograph: the function has no Python control flow, and autograph
+  # would write generated modules into $TMPDIR.
+  module.model_fn = tf2.function(model_fn, input_signature=specs,
+                                 autograph=False)
   converter = tf2.lite.TFLiteConverter.from_concrete_functions(
       [module.model_fn.get_concrete_function()], module)
   converter.optimizations = [tf2.lite.Optimize.DEFAULT]
