@@ -153,10 +153,10 @@ def to_int8_tflite(graph_def, input_names=(variants.INPUT_NODE,),
   The frozen fake-quant graph is wrapped in a concrete function whose float
   inputs first pass a fake-quant op of the range (mean, std) stand for
   (input_range), so the converter quantizes them exactly as the uint8 model
-  does; every other range is the graph's own. The converter names the
-  boundary tensors after the function ('serving_default_input',
-  'PartitionedCall'); they are renamed to the graph's names, which the
-  signature SIGNATURE_KEY also uses as its keys.
+  does; every other range is the graph's own. The converter names the output
+  tensor after the function ('Identity'); the ends are renamed to the
+  graph's names, and the signature SIGNATURE_KEY (keys: those names) is
+  added, as for the other formats.
 
   Args: as to_uint8_tflite.
 
@@ -176,23 +176,22 @@ def to_int8_tflite(graph_def, input_names=(variants.INPUT_NODE,),
   def model_fn(*values):
     quantized = [tf.quantization.fake_quant_with_min_max_args(
         value, low, high, num_bits=8) for value in values]
-    outputs = tf.import_graph_def(
+    return tf.import_graph_def(
         graph_def, input_map={key + ':0': q for key, q in zip(input_keys,
                                                               quantized)},
         return_elements=[key + ':0' for key in output_keys], name='')
-    return dict(zip(output_keys, outputs))
 
-  module = tf2.Module()
-  # No autograph: the function has no Python control flow, and autograph
-  # would write generated modules into $TMPDIR.
-  module.model_fn = tf2.function(model_fn, input_signature=specs,
-                                 autograph=False)
+  # No autograph (no Python control flow: autograph would write generated
+  # modules into $TMPDIR) and no trackable object (the converter would save
+  # a SavedModel first, with autograph-traced signature wrappers).
+  function = tf2.function(model_fn, input_signature=specs, autograph=False)
   converter = tf2.lite.TFLiteConverter.from_concrete_functions(
-      [module.model_fn.get_concrete_function()], module)
+      [function.get_concrete_function()])
   converter.optimizations = [tf2.lite.Optimize.DEFAULT]
   converter.inference_input_type = tf2.uint8
   converter.inference_output_type = tf2.uint8
-  model = _rename_signature_tensors(converter.convert())
+  model = _with_signature(_renamed_io(converter.convert(), input_keys,
+                                      output_keys))
   check_fully_quantized(model, INT8)
   return model
 
@@ -205,14 +204,18 @@ def _edited(model, edit):
   return bytes(flatbuffer_utils.convert_object_to_bytearray(parsed))
 
 
-def _rename_signature_tensors(model):
-  """Names each signature input and output tensor after its key."""
+def _renamed_io(model, input_names, output_names):
+  """The model with its input and output tensors named, in order."""
 
   def rename(parsed):
-    for signature in parsed.signatureDefs or []:
-      tensors = parsed.subgraphs[signature.subgraphIndex].tensors
-      for entry in list(signature.inputs or []) + list(signature.outputs or []):
-        tensors[entry.tensorIndex].name = entry.name
+    graph = parsed.subgraphs[0]
+    for indices, names in ((graph.inputs, input_names),
+                           (graph.outputs, output_names)):
+      if len(indices) != len(names):
+        raise ValueError('the converted model has %d tensors where %d are '
+                         'named' % (len(indices), len(names)))
+      for index, name in zip(indices, names):
+        graph.tensors[index].name = name
 
   return _edited(model, rename)
 
