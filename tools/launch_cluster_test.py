@@ -16,7 +16,8 @@ from tools import launch_cluster
 # pylint: enable=g-import-not-at-top,g-bad-import-order
 
 
-_STEP_RE = re.compile(r'\bstep (\d+)/(\d+)')
+# Progress lines only: the start line also names the step.
+_STEP_RE = re.compile(r'\bstep (\d+)/(\d+)  loss')
 
 
 class LaunchClusterTest(tf.test.TestCase):

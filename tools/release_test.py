@@ -9,6 +9,7 @@ import tempfile
 from absl.testing import absltest
 
 from core import errors
+from core import locks
 from core import scripts
 from export import bundle
 from export import info
@@ -66,8 +67,10 @@ class ReleaseTest(absltest.TestCase):
     self.assertIn('mobilenet_v1_1.0_224, ', missing_line[0])
     self.assertIn('mobilenet_v1_0.25_224_quant', missing_line[0])
     self.assertNotIn(FLOAT + ',', missing_line[0])
+    # The release's lock (core/locks.py) stays; nothing else is there.
     self.assertCountEqual(os.listdir(out), [
-        FLOAT + '.tgz', QUANT + '.tgz', 'manifest.json', 'models_table.md'])
+        FLOAT + '.tgz', QUANT + '.tgz', 'manifest.json', 'models_table.md',
+        locks.LOCK_FILENAME])
     with open(os.path.join(out, 'manifest.json')) as f:
       manifest = json.load(f)
     self.assertLen(manifest['missing'], 30)
@@ -164,8 +167,8 @@ class ReleaseTest(absltest.TestCase):
     self.assertRegex(last, r'^error: 1 bundle\(s\) failed: '
                      r'mobilenet_v1_0.25_160_quant: --quantize needs a '
                      r'checkpoint trained with --quantize')
-    self.assertCountEqual(os.listdir(out), ['manifest.json',
-                                            'models_table.md'])
+    self.assertCountEqual(os.listdir(out), ['manifest.json', 'models_table.md',
+                                            locks.LOCK_FILENAME])
     with open(os.path.join(out, 'manifest.json')) as f:
       manifest = json.load(f)
     self.assertEqual(manifest['bundles'], [])

@@ -24,12 +24,7 @@ class BinariesTest(tf.test.TestCase):
   @classmethod
   def setUpClass(cls):
     super().setUpClass()
-    cls.train_dir = util.new_dir('good')
-    run = util.run_binary('mobilenet_v1_train', util.TINY_FLAGS + [
-        '--checkpoint_dir=' + cls.train_dir, '--number_of_steps=3',
-        '--save_interval_secs=0', '--batch_norm_decay=0.9'])
-    if run.returncode:
-      raise AssertionError('training failed:\n' + run.stderr[-3000:])
+    cls.train_dir = util.train_with_binary('good', 3, '--batch_norm_decay=0.9')
 
   def assert_one_line_error(self, binary, args, *words, exit_code=2):
     return util.assert_one_line_error(self, binary, args, *words,

@@ -24,7 +24,8 @@ from model import checkpoints
 # pylint: enable=g-import-not-at-top,g-bad-import-order
 
 
-_STEP_RE = re.compile(r'\bstep (\d+)/')
+# Progress lines only: the start line also names the step.
+_STEP_RE = re.compile(r'\bstep (\d+)/\d+  loss')
 
 
 class ResumeTest(tf.test.TestCase):

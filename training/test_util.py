@@ -49,6 +49,17 @@ def run_binary(name, args, timeout=300):
       capture_output=True, text=True, timeout=timeout, check=False)
 
 
+def train_with_binary(prefix, steps, *extra_flags):
+  """A new directory trained by mobilenet_v1_train for `steps` tiny steps."""
+  directory = new_dir(prefix)
+  run = run_binary('mobilenet_v1_train', TINY_FLAGS + [
+      '--checkpoint_dir=' + directory, '--number_of_steps=%d' % steps,
+      '--save_interval_secs=0'] + list(extra_flags))
+  if run.returncode:
+    raise AssertionError('training failed:\n' + run.stderr[-3000:])
+  return directory
+
+
 def assert_one_line_error(test, binary, args, *words, exit_code=2):
   """Runs `binary`; asserts it ends in one `error:` line with `words` in it,
   exit status `exit_code` and no traceback; returns that line."""
