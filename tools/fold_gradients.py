@@ -46,7 +46,7 @@ FLAGS = flags.FLAGS
 
 flags.DEFINE_enum('mode', 'time', ['time', 'train'],
                   'Time the training steps, or train from scratch.')
-flags.DEFINE_enum('gradient', 'folded', ['contrib', 'folded', 'none'],
+flags.DEFINE_enum('gradient', 'folded', ['contrib', 'folded', 'none', 'single_conv'],
                   '--mode=train: where the batch statistics\' gradient goes.')
 flags.DEFINE_float('depth_multiplier', 1.0, '--mode=time: depth multiplier.')
 flags.DEFINE_integer('image_size', 224, '--mode=time: input resolution.')
@@ -56,7 +56,7 @@ flags.DEFINE_integer('rounds', 3, '--mode=time: rounds the steps are '
                      'interleaved in.')
 flags.DEFINE_integer('train_steps', 500, '--mode=train: training steps.')
 
-_KINDS = ('float', 'contrib', 'folded', 'none')
+_KINDS = ('float', 'contrib', 'folded', 'none', 'single_conv')
 _IMAGENET_CLASSES = 1001
 
 
@@ -76,7 +76,9 @@ def _rewrite(kind, freeze_bn_delay=None):
   try:
     quantize.create_training_graph(
         quant_delay=0, freeze_bn_delay=freeze_bn_delay,
-        symmetric_weights=True, folded_batch_norm_gradient=kind != 'contrib')
+        symmetric_weights=True,
+        folded_batch_norm_gradient=kind in ('folded', 'none'),
+        single_conv_fold=kind == 'single_conv')
   finally:
     fold_batch_norms._with_folded_gradient = real
 

@@ -51,6 +51,7 @@ import tensorflow.compat.v1 as tf
 from tensorflow.core.framework import attr_value_pb2
 
 from quantize.python import common
+from quantize.python import single_conv_fold as single_conv_fold_lib
 
 _BATCH_STATISTICS_GRADIENT = 'FoldFusedBatchNormGrad'
 _FOLDED_GRADIENT = 'FoldedBatchNormGrad'
@@ -81,7 +82,7 @@ _Match = collections.namedtuple('_Match', [
 
 
 def FoldBatchNorms(graph, is_training, freeze_batch_norm_delay=None, *,
-                   folded_batch_norm_gradient=False):
+                   folded_batch_norm_gradient=False, single_conv_fold=False):
   """Folds every batch norm that follows a layer, in place.
 
   Args:
@@ -107,6 +108,9 @@ def FoldBatchNorms(graph, is_training, freeze_batch_norm_delay=None, *,
           (match.fused_op or match.output.op).name)
   with common.root_scopes(graph):
     for match in matches:
+      if single_conv_fold and match.training and match.fused_op is not None:
+        single_conv_fold_lib.fold(graph, match, freeze_batch_norm_delay)
+        continue
       _fold(graph, match, freeze_batch_norm_delay,
             folded_batch_norm_gradient and match.fused_op is not None)
   if matches:

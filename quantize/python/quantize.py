@@ -36,6 +36,7 @@ import tensorflow.compat.v1 as tf
 
 from quantize.python import common
 from quantize.python import quant_ops
+from quantize.python import single_conv_fold
 
 # Ops that keep the values of their input: a tensor read through them is as
 # quantized as the input.
@@ -141,6 +142,9 @@ def _layer_output(layer_op):
   The fold's ops are followed by name (contrib's names, set by
   fold_batch_norms).
   """
+  folded = single_conv_fold.folded_output(layer_op)
+  if folded is not None:
+    return folded
   output = layer_op.outputs[0]
   consumer = _sole_consumer(output, ('BatchToSpaceND',))
   if consumer is not None:

@@ -34,7 +34,7 @@ from quantize.python import quantize
 
 def create_training_graph(input_graph=None, quant_delay=0,
                           freeze_bn_delay=None, *, symmetric_weights=False,
-                          folded_batch_norm_gradient=False):
+                          folded_batch_norm_gradient=False, single_conv_fold=False):
   """Rewrites a float training graph for quantization-aware training, in place.
 
   Call it after building the model and loss and before the optimizer.
@@ -60,7 +60,8 @@ def create_training_graph(input_graph=None, quant_delay=0,
   _create_graph(input_graph=input_graph, is_training=True,
                 quant_delay=quant_delay, freeze_bn_delay=freeze_bn_delay,
                 symmetric_weights=symmetric_weights,
-                folded_batch_norm_gradient=folded_batch_norm_gradient)
+                folded_batch_norm_gradient=folded_batch_norm_gradient,
+                single_conv_fold=single_conv_fold)
 
 
 def create_eval_graph(input_graph=None, *, symmetric_weights=False):
@@ -87,7 +88,7 @@ def experimental_create_training_graph(input_graph=None, weight_bits=8,
                                        quant_delay=0, freeze_bn_delay=None,
                                        scope=None, *,
                                        symmetric_weights=False,
-                                       folded_batch_norm_gradient=False):
+                                       folded_batch_norm_gradient=False, single_conv_fold=False):
   """create_training_graph with bit widths, symmetric ranges and a scope.
 
   Args:
@@ -108,7 +109,8 @@ def experimental_create_training_graph(input_graph=None, weight_bits=8,
                 symmetric=symmetric, quant_delay=quant_delay,
                 freeze_bn_delay=freeze_bn_delay, scope=scope,
                 symmetric_weights=symmetric_weights,
-                folded_batch_norm_gradient=folded_batch_norm_gradient)
+                folded_batch_norm_gradient=folded_batch_norm_gradient,
+                single_conv_fold=single_conv_fold)
 
 
 def experimental_create_eval_graph(input_graph=None, weight_bits=8,
@@ -163,7 +165,7 @@ def _check_for_training_ops(graph):
 def _create_graph(input_graph=None, is_training=True, weight_bits=8,
                   activation_bits=8, symmetric=False, quant_delay=None,
                   freeze_bn_delay=None, scope=None, symmetric_weights=False,
-                  folded_batch_norm_gradient=False):
+                  folded_batch_norm_gradient=False, single_conv_fold=False):
   graph = input_graph if input_graph is not None else tf.get_default_graph()
   _check_delay('quant_delay', quant_delay)
   _check_delay('freeze_bn_delay', freeze_bn_delay)
@@ -174,7 +176,8 @@ def _create_graph(input_graph=None, is_training=True, weight_bits=8,
   fold_batch_norms.FoldBatchNorms(
       graph, is_training=is_training,
       freeze_batch_norm_delay=freeze_bn_delay,
-      folded_batch_norm_gradient=folded_batch_norm_gradient)
+      folded_batch_norm_gradient=folded_batch_norm_gradient,
+                single_conv_fold=single_conv_fold)
   quantize.Quantize(
       graph, is_training, weight_bits=weight_bits,
       activation_bits=activation_bits, symmetric=symmetric,
