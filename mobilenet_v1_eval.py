@@ -4,18 +4,25 @@
       --eval_dir=/tmp/mobilenet_eval
   bazel run //:mobilenet_v1_eval -- --quantize=True \\
       --checkpoint_dir=/tmp/mobilenet_quant --eval_dir=/tmp/mobilenet_eval_q
+  bazel run //:mobilenet_v1_eval -- \\
+      --tflite=/tmp/bundles/mobilenet_v1_0.5_32_quant.tgz --eval_dir=/tmp/e
 
 Evaluates the newest checkpoint once; with --eval_interval_secs, each new
-checkpoint as it appears. Results: the log, TensorBoard in --eval_dir and
-<eval_dir>/metrics.json.
+checkpoint as it appears. --tflite instead scores a TensorFlow Lite model (a
+.tflite, or a bundle's: .tgz or extracted directory) with LiteRT
+(export/tflite_eval.py); its metrics.json names the model and its format.
+Results: the log, TensorBoard in --eval_dir and <eval_dir>/metrics.json.
 """
 
 from absl import flags
 
 from core import app
+from core import errors
 from core import flag_checks
 from core import model_flags
 from core import paths
+from datasets import dataset_factory
+from export import tflite_eval
 from training import evaluator
 
 FLAGS = flags.FLAGS
@@ -41,6 +48,10 @@ flags.DEFINE_float('eval_interval_secs', None, 'If set, keep evaluating each '
                    'many seconds.')
 flags.DEFINE_float('eval_timeout_secs', None, 'With --eval_interval_secs: '
                    'stop after this many seconds without a new checkpoint.')
+flags.DEFINE_string('tflite', '', 'Score this TensorFlow Lite model instead '
+                    'of a checkpoint: a .tflite (float, int8 or uint8) or a '
+                    'bundle (.tgz or extracted directory); not with '
+                    '--checkpoint_dir or --eval_interval_secs.')
 flags.DEFINE_integer('number_of_steps', None, 'With --eval_interval_secs: '
                      'stop after evaluating a checkpoint of this step or '
                      'later.')
@@ -54,8 +65,33 @@ def config_from_flags():
                             FLAGS.quantize))
 
 
+def evaluate_tflite():
+  """--tflite: the model scored on the split, as the checkpoint eval."""
+  if FLAGS.checkpoint_dir or FLAGS.eval_interval_secs is not None:
+    raise errors.BadInputError('--tflite scores a TensorFlow Lite model: not '
+                               'with --checkpoint_dir or --eval_interval_secs')
+  flag_checks.check_positive('num_examples', FLAGS.num_examples)
+  flag_checks.check_positive('num_threads', FLAGS.num_threads, allow_zero=True)
+  dataset = dataset_factory.get_dataset(FLAGS.dataset_name or None,
+                                        FLAGS.split_name,
+                                        paths.user_path(FLAGS.dataset_dir) or
+                                        None)
+  eval_dir = paths.user_path(FLAGS.eval_dir)
+  result, scored = tflite_eval.evaluate_path(
+      paths.user_path(FLAGS.tflite), dataset, FLAGS.num_examples,
+      FLAGS.num_threads or None, eval_dir)
+  if eval_dir:
+    evaluator.write_summaries(eval_dir, result)
+  print('Accuracy %.4f  Recall_5 %.4f  (%d examples, %s .tflite %s)' % (
+      result.accuracy, result.recall_5, result.num_examples,
+      scored.tflite_format, scored.path))
+
+
 def main(argv):
   del argv  # app.run refuses positional arguments.
+  if FLAGS.tflite:
+    evaluate_tflite()
+    return
   flag_checks.check_model_flags(FLAGS.depth_multiplier, FLAGS.image_size,
                                 FLAGS.batch_size)
   result = evaluator.evaluate(config_from_flags())

@@ -14,8 +14,11 @@ top level exactly:
                         output `MobilenetV1/Predictions/Reshape_1` (the
                         fake-quant nodes kept for _quant);
   <model>_info.txt      names, shapes, normalization, MACs, parameters;
-  <model>.tflite        float, or for _quant fully quantized (uint8 input,
-                        mean 128, std 128).
+  <model>.tflite        float, or for _quant fully quantized: int8 inside by
+                        default, or uint8 throughout (the TOCO-era file);
+                        both take uint8 input (mean 128, std 128) and give
+                        uint8 output. The info file's `TFLite format` line
+                        says which.
 """
 
 import collections
@@ -29,7 +32,9 @@ from core import errors
 from core import scratch
 
 # Bumped when what a bundle holds changes: the release rebuilds older ones.
-FORMAT_VERSION = 1
+# 2: _quant bundles hold an int8 .tflite by default; the info file names the
+# format.
+FORMAT_VERSION = 2
 ARCHIVE_SUFFIX = '.tgz'
 _INFO_SUFFIX = '_info.txt'
 

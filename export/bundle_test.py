@@ -1,6 +1,7 @@
 """Bundles from tiny trained checkpoints: names, contents, restore, failures."""
 
 import glob
+import json
 import os
 import signal
 import subprocess
@@ -24,6 +25,7 @@ from export import exporter
 from export import info
 from export import source
 from export import test_checkpoints
+from export import tflite
 from model import builder
 from model import checkpoints
 from model import graph_stats
@@ -61,6 +63,16 @@ def _new_dir(prefix):
   return tempfile.mkdtemp(prefix=prefix, dir=absltest.get_default_test_tmpdir())
 
 
+def _run(script, *args):
+  env = dict(
+      scripts.script_env(),
+      MOBILENET_V1_DATA_CACHE=os.path.join(absltest.get_default_test_tmpdir(),
+                                           'data_cache'))
+  return subprocess.run(scripts.script_command(script) + list(args), env=env,
+                        capture_output=True, text=True, check=False,
+                        timeout=600)
+
+
 class BundleTest(absltest.TestCase):
 
   @classmethod
@@ -79,8 +91,22 @@ class BundleTest(absltest.TestCase):
                                               depth_multiplier=DEPTH,
                                               image_size=32, quantize=True,
                                               num_threads=1)
+    # The TOCO-era uint8 file, through the binary's flag.
+    cls.uint8_out = _new_dir('uint8_out.')
+    result_json = os.path.join(cls.uint8_out, 'result.json')
+    process = _run('tools/export_bundle.py',
+                   '--checkpoint=' + cls.quant_checkpoint, '--quantize',
+                   '--tflite_format=uint8', '--depth_multiplier=0.25',
+                   '--image_size=32', '--output_dir=' + cls.uint8_out,
+                   '--num_threads=1', '--result_json=' + result_json)
+    if process.returncode:
+      raise AssertionError(process.stderr[-2000:])
+    with open(result_json) as f:
+      cls.uint8_result = exporter.BundleResult(**json.load(f))
+    os.remove(result_json)
 
-  def _check_layout(self, result, out, name, image_size, quantized):
+  def _check_layout(self, result, out, name, image_size, quantized,
+                    tflite_format):
     self.assertEqual(result.name, name)
     self.assertEqual(os.listdir(out), [name + '.tgz'])
     self.assertEqual(result.archive, os.path.join(out, name + '.tgz'))
@@ -95,8 +121,12 @@ class BundleTest(absltest.TestCase):
       text = f.read()
     facts = info.read_info(text)
     self.assertEqual(facts, info.Info(name, DEPTH, image_size, CLASSES,
-                                      quantized))
+                                      quantized, tflite_format))
+    self.assertEqual(result.tflite_format, tflite_format)
     values = info.parse_info(text)
+    self.assertTrue(values[info.TFLITE_FORMAT].startswith(tflite_format + ' '))
+    with open(os.path.join(directory, name + '.tflite'), 'rb') as f:
+      self.assertEqual(tflite.model_format(f.read()), tflite_format)
     graph = builder.build_inference_graph(DEPTH, image_size, CLASSES,
                                           quantize=False)
     self.assertEqual(int(values[info.MACS]), graph_stats.graph_macs(graph))
@@ -106,6 +136,8 @@ class BundleTest(absltest.TestCase):
     self.assertIn('[1, %d, %d, 3]' % (image_size, image_size),
                   values[info.INPUT])
     self.assertIn(variants.OUTPUT_NODE, values[info.OUTPUT])
+    self.assertEqual(values[info.TFLITE_SIGNATURE], 'serving_default: input '
+                     '-> ' + variants.OUTPUT_NODE)
     self.assertIn('[-1, 1]', values[info.NORMALIZATION])
     return directory
 
@@ -142,7 +174,7 @@ class BundleTest(absltest.TestCase):
   def test_float_bundle(self):
     name = 'mobilenet_v1_0.25_64'
     directory = self._check_layout(self.float_result, self.float_out, name, 64,
-                                   False)
+                                   False, tflite.FLOAT)
     expected = self._check_restores(directory, name, 64, False,
                                     self.float_checkpoint)
     frozen = self._frozen(directory, name)
@@ -165,13 +197,19 @@ class BundleTest(absltest.TestCase):
         interpreter.get_tensor(interpreter.get_output_details()[0]['index']),
         expected, atol=1e-4)
     self.assertEqual(self.float_result.global_step, 3)
-    self.assertIsNone(self.float_result.uint8_size_ratio)
+    self.assertIsNone(self.float_result.quant_size_ratio)
 
   def test_quant_bundle(self):
     name = 'mobilenet_v1_0.25_32_quant'
     directory = self._check_layout(self.quant_result, self.quant_out, name, 32,
-                                   True)
+                                   True, tflite.INT8)
     self._check_restores(directory, name, 32, True, self.quant_checkpoint)
+    values = info.parse_info(bundle.read_member(self.quant_result.archive,
+                                                'info').decode())
+    self.assertEqual(values[info.TFLITE_SIGNATURE], 'serving_default: input '
+                     '-> ' + variants.OUTPUT_NODE)
+    self.assertIn('int8: 32 operations checked layer by layer',
+                  values[info.PARITY])
     frozen = self._frozen(directory, name)
     self.assertGreater(len([n for n in frozen.node
                             if n.op == 'FakeQuantWithMinMaxVars']), 50)
@@ -179,9 +217,15 @@ class BundleTest(absltest.TestCase):
                                                       name + '.tflite'))
     interpreter.allocate_tensors()
     [detail] = interpreter.get_input_details()
+    [output] = interpreter.get_output_details()
+    # The published interface: names, uint8 at both ends; int8 inside.
+    self.assertEqual(detail['name'], variants.INPUT_NODE)
+    self.assertEqual(output['name'], variants.OUTPUT_NODE)
     self.assertEqual(detail['dtype'], np.uint8)
     self.assertEqual(detail['quantization'], (1 / 128, 128))
-    self.assertEqual(interpreter.get_output_details()[0]['dtype'], np.uint8)
+    self.assertEqual(output['dtype'], np.uint8)
+    self.assertIn(np.int8,
+                  {d['dtype'] for d in interpreter.get_tensor_details()})
     # The learned ranges travel with the bundle's checkpoint.
     trained = tf.train.load_checkpoint(self.quant_checkpoint)
     shipped = tf.train.load_checkpoint(os.path.join(directory,
@@ -205,7 +249,69 @@ class BundleTest(absltest.TestCase):
         source.inspect_checkpoint(self.quant_checkpoint, True).untrained_ranges)
     self.assertLessEqual(self.quant_result.max_layer_steps,
                          checks.MAX_QUANTIZATION_STEPS)
-    self.assertLess(self.quant_result.uint8_size_ratio, 0.35)
+    self.assertLess(self.quant_result.quant_size_ratio, 0.35)
+
+  def test_uint8_bundle_computes_what_the_int8_one_does(self):
+    name = 'mobilenet_v1_0.25_32_quant'
+    self._check_layout(self.uint8_result, self.uint8_out, name, 32, True,
+                       tflite.UINT8)
+    self.assertIn('uint8: 30 operations checked layer by layer',
+                  self.uint8_result.parity)
+    images = check_inputs.check_images(32)
+    outputs = []
+    for result in (self.quant_result, self.uint8_result):
+      interpreter = Interpreter(model_content=bundle.read_member(
+          result.archive, 'tflite'))
+      interpreter.allocate_tensors()
+      [detail] = interpreter.get_input_details()
+      self.assertEqual(detail['name'], variants.INPUT_NODE)
+      self.assertEqual(detail['quantization'], (1 / 128, 128))
+      [output] = interpreter.get_output_details()
+      self.assertEqual(output['quantization'], (1 / 256, 0))
+      values = []
+      for image in images:
+        interpreter.set_tensor(detail['index'], image)
+        interpreter.invoke()
+        values.append(interpreter.get_tensor(output['index']).astype(int))
+      outputs.append(np.array(values))
+    # The same integers, up to the kernels' rounding (XNNPACK's int8 and
+    # uint8 kernels requantize differently).
+    self.assertLessEqual(np.max(np.abs(outputs[0] - outputs[1])), 2)
+    with self.assertRaisesRegex(errors.BadInputError,
+                                '--tflite_format: a float model cannot be '
+                                'converted to uint8'):
+      exporter.export_bundle(self.float_checkpoint, _new_dir('refused.'),
+                             depth_multiplier=DEPTH, image_size=32,
+                             tflite_format='uint8')
+
+  def test_eval_scores_a_bundles_tflite(self):
+    for result, kind in ((self.quant_result, 'int8'),
+                         (self.uint8_result, 'uint8')):
+      eval_dir = _new_dir('eval.')
+      directory, _ = _extract(result.archive)
+      # A bundle (.tgz) and a bare .tflite (format read from the model).
+      for model in (result.archive,
+                    os.path.join(directory, result.name + '.tflite')):
+        process = _run('mobilenet_v1_eval.py', '--tflite=' + model,
+                       '--num_examples=40', '--eval_dir=' + eval_dir)
+        self.assertEqual(process.returncode, 0, process.stderr[-2000:])
+        self.assertIn('(40 examples, %s .tflite %s)' % (kind, model),
+                      process.stdout)
+        with open(os.path.join(eval_dir, 'metrics.json')) as f:
+          record = json.load(f)
+        self.assertEqual(record['tflite'], model)
+        self.assertEqual(record['tflite_format'], kind)
+        self.assertEqual(record['num_examples'], 40)
+        self.assertTrue(0 <= record['accuracy'] <= record['recall_5'] <= 1)
+        is_bundle = model.endswith('.tgz')
+        self.assertEqual(record['bundle'], result.name if is_bundle else None)
+        self.assertEqual(record['global_step'], 5 if is_bundle else None)
+    process = _run('mobilenet_v1_eval.py', '--tflite=' + result.archive,
+                   '--checkpoint_dir=' + self.quant_checkpoint)
+    self.assertEqual(process.returncode, 2)
+    self.assertEqual(process.stderr.strip().splitlines()[-1],
+                     'error: --tflite scores a TensorFlow Lite model: not '
+                     'with --checkpoint_dir or --eval_interval_secs')
 
   def test_never_trained_ranges_are_reported(self):
     # Saved before any quantized step: every range is at its initial value.

@@ -24,17 +24,18 @@ from export import litert
 PROBABILITY_TOLERANCE = 1e-4
 # Quantized: every operation within this many quantization steps.
 MAX_QUANTIZATION_STEPS = 2
-MAX_UINT8_SIZE_RATIO = 0.30
+MAX_QUANT_SIZE_RATIO = 0.30
 SIZE_CHECK_MIN_IMAGE_SIZE = 224
 
 ParityReport = collections.namedtuple('ParityReport', [
-    'kind',                 # 'float' or 'uint8'
+    'kind',                 # the .tflite format: 'float', 'int8', 'uint8'
     'num_inputs',
     'top1_agreement',       # inputs whose top-1 agreed (end to end)
     'max_abs_difference',   # largest |tflite - frozen| probability, end to end
-    'max_output_steps',     # uint8: the same in output steps; float: None
-    'max_layer_steps',      # uint8: worst layer, in steps; float: None
-    'layers_checked',       # uint8: TFLite operations compared; float: None
+    'max_output_steps',     # quantized: the same in output steps; float: None
+    'max_layer_steps',      # quantized: worst layer, in steps; float: None
+    'layers_checked',       # quantized: TFLite operations compared
+    'max_weight_steps',     # quantized: worst weight, in its steps
 ])
 
 
@@ -48,13 +49,14 @@ def describe(report):
     return ('float: top-1 agreed on %d/%d inputs, probabilities within %.2g '
             '(limit %g)' % (report.top1_agreement, report.num_inputs,
                             report.max_abs_difference, PROBABILITY_TOLERANCE))
-  return ('uint8: %d operations checked layer by layer, worst %g '
-          'quantization step(s) from the frozen graph (limit %d) on %d inputs; '
+  return ('%s: %d operations checked layer by layer, worst %g '
+          'quantization step(s) from the frozen graph (limit %d) on %d inputs, '
+          'weights at most %.2g of their steps off, biases and ranges checked; '
           'end to end up to %.4g output steps apart, top-1 agreed on %d/%d' % (
-              report.layers_checked, report.max_layer_steps,
+              report.kind, report.layers_checked, report.max_layer_steps,
               MAX_QUANTIZATION_STEPS, report.num_inputs,
-              report.max_output_steps, report.top1_agreement,
-              report.num_inputs))
+              report.max_weight_steps, report.max_output_steps,
+              report.top1_agreement, report.num_inputs))
 
 
 def frozen_session(graph_def):
@@ -100,12 +102,12 @@ def top1_agrees(expected, actual, tolerance):
   return chosen == top or expected[chosen] >= expected[top] - tolerance
 
 
-def check_size(uint8_bytes, float_bytes, image_size):
-  """The uint8/float size ratio; fails above 30 % at input size >= 224."""
-  ratio = uint8_bytes / float(float_bytes)
-  if image_size >= SIZE_CHECK_MIN_IMAGE_SIZE and ratio > MAX_UINT8_SIZE_RATIO:
+def check_size(quant_bytes, float_bytes, image_size, kind='quantized'):
+  """The quantized/float size ratio; fails above 30 % at input size >= 224."""
+  ratio = quant_bytes / float(float_bytes)
+  if image_size >= SIZE_CHECK_MIN_IMAGE_SIZE and ratio > MAX_QUANT_SIZE_RATIO:
     raise CheckFailedError(
-        'the uint8 .tflite is %.1f %% of the float one (%d of %d bytes; '
-        'limit %d %%)' % (100 * ratio, uint8_bytes, float_bytes,
-                          round(100 * MAX_UINT8_SIZE_RATIO)))
+        'the %s .tflite is %.1f %% of the float one (%d of %d bytes; '
+        'limit %d %%)' % (kind, 100 * ratio, quant_bytes, float_bytes,
+                          round(100 * MAX_QUANT_SIZE_RATIO)))
   return ratio

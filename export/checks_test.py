@@ -10,6 +10,7 @@ from export import check_inputs
 from export import checks
 from export import float_parity
 from export import freeze
+from export import litert
 from export import quant_parity
 from export import test_checkpoints
 from export import tflite
@@ -55,7 +56,9 @@ class ChecksTest(absltest.TestCase):
     cls.float_frozen = _frozen(float_checkpoint, False)
     cls.float_model = tflite.to_float_tflite(cls.float_frozen)
     cls.quant_frozen = _frozen(quant_checkpoint, True)
-    cls.quant_model = tflite.to_uint8_tflite(cls.quant_frozen)
+    # Both quantized formats, from the same graph.
+    cls.quant_models = {kind: tflite.convert(cls.quant_frozen, kind)
+                        for kind in tflite.QUANTIZED_FORMATS}
     # The same architecture with other weights: the float graph of the
     # quantized checkpoint (fine-tuned further from the float one).
     cls.other_float_model = tflite.to_float_tflite(
@@ -90,25 +93,67 @@ class ChecksTest(absltest.TestCase):
       float_parity.check_float_parity(self.other_float_model, self.float_frozen,
                                       SIZE)
 
-  def test_uint8_parity(self):
-    report = quant_parity.check_uint8_parity(self.quant_model,
-                                             self.quant_frozen, SIZE)
-    # 27 convolutions, the pooling, the logits and the softmax.
-    self.assertEqual(report.layers_checked, 30)
-    self.assertLessEqual(report.max_layer_steps, 1)
-    self.assertIn('30 operations checked layer by layer, worst 1 quantization '
-                  'step(s)', checks.describe(report))
+  def test_quant_parity(self):
+    # 27 convolutions, the pooling, the logits and the softmax; int8 adds
+    # the QUANTIZE at each end.
+    expected = {tflite.UINT8: 30, tflite.INT8: 32}
+    for kind, model in self.quant_models.items():
+      with self.subTest(kind):
+        report = quant_parity.check_quant_parity(model, self.quant_frozen,
+                                                 SIZE, kind)
+        self.assertEqual(report.kind, kind)
+        self.assertEqual(report.layers_checked, expected[kind])
+        self.assertLessEqual(report.max_layer_steps, 1)
+        # The converter kept the learned weight ranges: no rounding at all.
+        self.assertLess(report.max_weight_steps, 1e-3)
+        self.assertIn('%s: %d operations checked layer by layer, worst 1 '
+                      'quantization step(s)' % (kind, expected[kind]),
+                      checks.describe(report))
 
-  def test_uint8_parity_fails_on_corrupted_tflite(self):
-    corrupted = test_checkpoints.corrupt_largest_constant(
-        bytearray(self.quant_model))
-    with self.assertRaisesRegex(checks.CheckFailedError,
-                                r'uint8 .tflite disagrees with the frozen '
-                                r'graph on check input 0: CONV_2D .* is \d+ '
-                                r'quantization steps off \(limit 2\)'):
-      quant_parity.check_uint8_parity(bytes(corrupted), self.quant_frozen, SIZE)
+  def test_int8_is_uint8_shifted(self):
+    # Same scales everywhere; every zero point 128 lower in int8.
+    tensors = {}
+    for kind, model in self.quant_models.items():
+      interpreter = litert.load(model, allocate=False)
+      tensors[kind] = {d['name']: d for d in interpreter.get_tensor_details()}
+    shared = [name for name, detail in tensors[tflite.UINT8].items()
+              if detail['dtype'] == np.uint8 and name in tensors[tflite.INT8]]
+    self.assertGreater(len(shared), 28)
+    for name in shared:
+      uint8 = tensors[tflite.UINT8][name]
+      int8 = tensors[tflite.INT8][name]
+      self.assertAlmostEqual(int8['quantization'][0], uint8['quantization'][0],
+                             places=9, msg=name)
+      shift = 0 if int8['dtype'] == np.uint8 else 128
+      self.assertEqual(int8['quantization'][1],
+                       uint8['quantization'][1] - shift, name)
 
-  def test_uint8_parity_fails_on_another_activation_range(self):
+  def test_quant_parity_fails_on_corrupted_tflite(self):
+    for kind, model in self.quant_models.items():
+      with self.subTest(kind):
+        corrupted = test_checkpoints.corrupt_largest_constant(
+            bytearray(model))
+        with self.assertRaisesRegex(
+            checks.CheckFailedError,
+            r'%s .tflite disagrees with the frozen graph on check input 0: '
+            r'CONV_2D .* is \d+ quantization steps off \(limit 2\)' % kind):
+          quant_parity.check_quant_parity(bytes(corrupted), self.quant_frozen,
+                                          SIZE, kind)
+
+  def test_quant_parity_fails_on_one_weight_off_by_a_step(self):
+    # Too small for the layer comparison to see on the check inputs
+    # (the last layer's weights), not for the weight check.
+    for kind, model in self.quant_models.items():
+      with self.subTest(kind):
+        nudged = test_checkpoints.nudge_one_weight(bytearray(model))
+        with self.assertRaisesRegex(
+            checks.CheckFailedError,
+            r'%s .tflite (weights of CONV_2D are 1 steps from|disagrees)' %
+            kind):
+          quant_parity.check_quant_parity(bytes(nudged), self.quant_frozen,
+                                          SIZE, kind)
+
+  def test_quant_parity_fails_on_another_activation_range(self):
     # The graph's learned max of one layer doubled: the layer comparison,
     # made in TFLite's steps, would not see it; the range check does.
     fake_quant = _node_named(self.quant_frozen,
@@ -116,32 +161,54 @@ class ChecksTest(absltest.TestCase):
                              'FakeQuantWithMinMaxVars')
     edited = _with_const_changed(self.quant_frozen, fake_quant, 2,
                                  lambda value: 2 * value)
-    with self.assertRaisesRegex(checks.CheckFailedError,
-                                r'Conv2d_3_pointwise.* is quantized as real '
-                                r'= \(q - \d+\) \* .*range'):
-      quant_parity.check_uint8_parity(self.quant_model, edited, SIZE)
+    for kind, model in self.quant_models.items():
+      with self.subTest(kind):
+        with self.assertRaisesRegex(checks.CheckFailedError,
+                                    r'Conv2d_3_pointwise.* is quantized as '
+                                    r'real = \(q - -?\d+\) \* .*range'):
+          quant_parity.check_quant_parity(model, edited, SIZE, kind)
 
-  def test_uint8_parity_fails_on_another_bias(self):
+  def test_quant_parity_fails_on_another_bias(self):
     beta = _node_named(self.quant_frozen, 'Conv2d_3_pointwise/BatchNorm/beta')
-    [reader] = [n.name for n in self.quant_frozen.node if list(n.input) == [beta]]
+    [reader] = [n.name for n in self.quant_frozen.node
+                if list(n.input) == [beta]]
     edited = _with_const_changed(self.quant_frozen, reader, 0,
                                  lambda value: value + 0.5)
-    with self.assertRaisesRegex(checks.CheckFailedError,
-                                r'bias .*Conv2d_3_pointwise.* bias steps from '
-                                r'the frozen graph'):
-      quant_parity.check_uint8_parity(self.quant_model, edited, SIZE)
+    for kind, model in self.quant_models.items():
+      with self.subTest(kind):
+        with self.assertRaisesRegex(checks.CheckFailedError,
+                                    r'bias .*Conv2d_3_pointwise.* bias steps '
+                                    r'from the frozen graph'):
+          quant_parity.check_quant_parity(model, edited, SIZE, kind)
 
-  def test_uint8_parity_refuses_other_models(self):
-    with self.assertRaisesRegex(checks.CheckFailedError,
-                                'takes float32 .* not uint8'):
-      quant_parity.check_uint8_parity(self.float_model, self.quant_frozen, SIZE)
+  def test_quant_parity_refuses_other_models(self):
+    for kind, model in self.quant_models.items():
+      with self.subTest(kind):
+        with self.assertRaisesRegex(checks.CheckFailedError,
+                                    'takes float32 .* not uint8'):
+          quant_parity.check_quant_parity(self.float_model, self.quant_frozen,
+                                          SIZE, kind)
+        other = tflite.UINT8 if kind == tflite.INT8 else tflite.INT8
+        with self.assertRaisesRegex(checks.CheckFailedError,
+                                    'the %s .tflite is not fully quantized'
+                                    % kind):
+          quant_parity.check_quant_parity(self.quant_models[other],
+                                          self.quant_frozen, SIZE, kind)
+        with self.assertRaisesRegex(checks.CheckFailedError, 'does not load'):
+          quant_parity.check_quant_parity(b'not a model', self.quant_frozen,
+                                          SIZE, kind)
     other_stats = tflite.to_uint8_tflite(self.quant_frozen, mean=0.0,
                                          std=255.0)
     with self.assertRaisesRegex(checks.CheckFailedError,
                                 r'not \(q - 128\) / 128'):
-      quant_parity.check_uint8_parity(other_stats, self.quant_frozen, SIZE)
-    with self.assertRaisesRegex(checks.CheckFailedError, 'does not load'):
-      quant_parity.check_uint8_parity(b'not a model', self.quant_frozen, SIZE)
+      quant_parity.check_quant_parity(other_stats, self.quant_frozen, SIZE,
+                                      tflite.UINT8)
+    other_stats = tflite.to_int8_tflite(self.quant_frozen, mean=0.0,
+                                        std=255.0)
+    with self.assertRaisesRegex(checks.CheckFailedError,
+                                r'not \(q - 128\) / 128'):
+      quant_parity.check_quant_parity(other_stats, self.quant_frozen, SIZE,
+                                      tflite.INT8)
 
   def test_size_rule(self):
     self.assertAlmostEqual(checks.check_size(29, 100, 224), 0.29)
@@ -150,9 +217,9 @@ class ChecksTest(absltest.TestCase):
       checks.check_size(31, 100, 224)
     # Below 224 the ratio is measured, not enforced.
     self.assertAlmostEqual(checks.check_size(31, 100, 128), 0.31)
-    ratio = checks.check_size(len(self.quant_model), len(self.float_model),
-                              224)
-    self.assertLess(ratio, checks.MAX_UINT8_SIZE_RATIO)
+    for model in self.quant_models.values():
+      ratio = checks.check_size(len(model), len(self.float_model), 224)
+      self.assertLess(ratio, checks.MAX_QUANT_SIZE_RATIO)
 
 
 if __name__ == '__main__':

@@ -2,7 +2,8 @@
 
 The pipeline: read and check the checkpoint (source), build the eval graph
 of the variant, save its checkpoint and eval graph, freeze it, convert it to
-TensorFlow Lite (float, or fully quantized for _quant), check the .tflite
+TensorFlow Lite (float, or for _quant fully quantized int8 by default or
+the TOCO-era uint8 with tflite_format='uint8'), check the .tflite
 against the frozen graph (float_parity / quant_parity, and the size rule),
 write the info file, pack the archive (bundle).
 
@@ -43,8 +44,8 @@ from quantize import quant_ops
 BundleResult = collections.namedtuple('BundleResult', [
     'name', 'archive', 'sha256', 'archive_bytes', 'tflite_bytes',
     'num_classes', 'quantized', 'macs', 'params', 'global_step',
-    'checkpoint', 'parity', 'max_layer_steps', 'uint8_size_ratio',
-    'seconds'])
+    'checkpoint', 'parity', 'max_layer_steps', 'quant_size_ratio',
+    'tflite_format', 'seconds'])
 
 
 def _write_checkpoint_and_graphs(facts, depth_multiplier, image_size, quantize,
@@ -75,12 +76,10 @@ def _write_checkpoint_and_graphs(facts, depth_multiplier, image_size, quantize,
     return freeze.freeze_session(sess), graph
 
 
-def _convert(frozen, quantize):
+def _convert(frozen, tflite_format):
   """The .tflite bytes; a conversion failure becomes a one-line error."""
   try:
-    if quantize:
-      return tflite.to_uint8_tflite(frozen)
-    return tflite.to_float_tflite(frozen)
+    return tflite.convert(frozen, tflite_format)
   except Exception as e:  # pylint: disable=broad-except
     # The converter raises its own error types (ConverterError, ValueError).
     raise checks.CheckFailedError('TensorFlow Lite conversion failed: %s' %
@@ -101,7 +100,7 @@ def _float_graph(graph, facts, depth_multiplier, image_size, quantize):
 
 def export_bundle(checkpoint, output_dir, depth_multiplier=1.0,
                   image_size=224, quantize=False, num_classes=None,
-                  num_threads=0):
+                  num_threads=0, tflite_format=None):
   """Writes output_dir/<model>.tgz from one trained checkpoint.
 
   Args:
@@ -110,6 +109,8 @@ def export_bundle(checkpoint, output_dir, depth_multiplier=1.0,
     depth_multiplier, image_size, quantize: the variant.
     num_classes: None reads it from the checkpoint; else must match it.
     num_threads: TensorFlow threads per pool (0: TensorFlow decides).
+    tflite_format: for _quant, tflite.INT8 (None: the default) or
+      tflite.UINT8 (the TOCO-era file); None or tflite.FLOAT otherwise.
 
   Returns:
     BundleResult.
@@ -122,6 +123,10 @@ def export_bundle(checkpoint, output_dir, depth_multiplier=1.0,
   flag_checks.check_model_flags(depth_multiplier, image_size)
   flag_checks.require('output_dir', output_dir)
   flag_checks.check_positive('num_classes', num_classes)
+  try:
+    tflite_format = tflite.resolve_format(quantize, tflite_format)
+  except ValueError as e:
+    raise errors.BadInputError('--tflite_format: %s' % e) from e
   facts = source.inspect_checkpoint(checkpoint, quantize, num_classes)
   path = facts.checkpoint.path
   name = variants.model_name(depth_multiplier, image_size, quantize)
@@ -145,28 +150,30 @@ def export_bundle(checkpoint, output_dir, depth_multiplier=1.0,
     float_graph = _float_graph(graph, facts, depth_multiplier, image_size,
                                quantize)
     freeze.write_graph_def(frozen, os.path.join(staging, files.frozen_graph))
-    logging.info('%s: converting to %s TensorFlow Lite', name,
-                 'uint8' if quantize else 'float')
-    model = _convert(frozen, quantize)
+    logging.info('%s: converting to %s TensorFlow Lite', name, tflite_format)
+    model = _convert(frozen, tflite_format)
     atomic_file.write_bytes(os.path.join(staging, files.tflite), model)
     if quantize:
-      parity = quant_parity.check_uint8_parity(model, frozen, image_size)
+      parity = quant_parity.check_quant_parity(model, frozen, image_size,
+                                               tflite_format)
     else:
       parity = float_parity.check_float_parity(model, frozen, image_size)
     logging.info('%s: parity %s', name, checks.describe(parity))
     size_ratio = None
     if quantize:
       float_model = _convert(
-          freeze.freeze_graph(float_graph, facts.checkpoint), False)
-      size_ratio = checks.check_size(len(model), len(float_model), image_size)
-      logging.info('%s: uint8 .tflite is %.1f %% of the float one', name,
-                   100 * size_ratio)
+          freeze.freeze_graph(float_graph, facts.checkpoint), tflite.FLOAT)
+      size_ratio = checks.check_size(len(model), len(float_model), image_size,
+                                     tflite_format)
+      logging.info('%s: %s .tflite is %.1f %% of the float one', name,
+                   tflite_format, 100 * size_ratio)
     macs = graph_stats.graph_macs(float_graph)
     params = graph_stats.graph_params(float_graph)
     with open(os.path.join(staging, files.info), 'w', encoding='utf-8') as f:
       f.write(info.info_text(
           name, depth_multiplier, image_size, quantize, facts.num_classes,
-          facts.global_step, path, model, macs, params, parity, size_ratio))
+          facts.global_step, path, model, macs, params, parity, size_ratio,
+          tflite_format))
     staged_archive = os.path.join(staging, bundle.archive_filename(name))
     bundle.write_archive(staging, name, staged_archive)
     digest = bundle.sha256_of(staged_archive)
@@ -179,7 +186,8 @@ def export_bundle(checkpoint, output_dir, depth_multiplier=1.0,
       quantized=quantize, macs=macs, params=params,
       global_step=facts.global_step, checkpoint=path,
       parity=checks.describe(parity), max_layer_steps=parity.max_layer_steps,
-      uint8_size_ratio=size_ratio, seconds=round(time.time() - start, 1))
+      quant_size_ratio=size_ratio, tflite_format=tflite_format,
+      seconds=round(time.time() - start, 1))
   logging.info('wrote %s (%d bytes, .tflite %d bytes) in %.0f s', target,
                archive_bytes, len(model), result.seconds)
   return result

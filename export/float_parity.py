@@ -50,4 +50,5 @@ def check_float_parity(model, frozen_graph_def, image_size,
             'float .tflite disagrees with the frozen graph on check input %d: '
             'probabilities up to %.3g apart (limit %g)' % (
                 index, difference, checks.PROBABILITY_TOLERANCE))
-  return checks.ParityReport('float', len(images), agreed, worst, None, None, None)
+  return checks.ParityReport('float', len(images), agreed, worst, None, None,
+                             None, None)

@@ -1,7 +1,7 @@
 """The release's record: manifest.json and the model table, read and written.
 
 manifest.json lists per bundle its name, archive, sha256, archive and .tflite
-bytes, MACs, parameters, classes, global step, the checks' results, top-1 /
+bytes, the .tflite's format (export/tflite.FORMATS), MACs, parameters, classes, global step, the checks' results, top-1 /
 top-5, the checkpoint and its stamp; the models without a checkpoint; the
 failures. models_table.md is the README's model table made from it. Both are
 rewritten atomically after every finished bundle.
@@ -18,7 +18,8 @@ from export import bundle
 
 MANIFEST_FILENAME = 'manifest.json'
 TABLE_FILENAME = 'models_table.md'
-MANIFEST_FORMAT = 1
+# 2: entries record tflite_format; quant_size_ratio was uint8_size_ratio.
+MANIFEST_FORMAT = 2
 
 
 def load_manifest(output_dir):
@@ -56,6 +57,7 @@ def entry_from_result(result, stamp):
       'sha256': result['sha256'],
       'archive_bytes': result['archive_bytes'],
       'tflite_bytes': result['tflite_bytes'],
+      'tflite_format': result['tflite_format'],
       'num_classes': result['num_classes'],
       'quantized': result['quantized'],
       'macs': result['macs'],
@@ -65,7 +67,7 @@ def entry_from_result(result, stamp):
       'global_step': result['global_step'],
       'checkpoint': result['checkpoint'],
       'parity': result['parity'],
-      'uint8_size_ratio': result['uint8_size_ratio'],
+      'quant_size_ratio': result['quant_size_ratio'],
       'stamp': stamp,
   }
 
@@ -78,15 +80,15 @@ def models_table(entries):
   """The README's model table (Markdown) for manifest entries."""
   lines = [
       '| Model | Million MACs | Million Parameters | Top-1 Accuracy | '
-      'Top-5 Accuracy | .tgz MB | .tflite MB |',
-      '|---|---:|---:|---:|---:|---:|---:|',
+      'Top-5 Accuracy | .tgz MB | .tflite MB | .tflite format |',
+      '|---|---:|---:|---:|---:|---:|---:|---|',
   ]
   for entry in entries:
-    lines.append('| [%s](%s) | %.1f | %.2f | %s | %s | %.1f | %.2f |' % (
+    lines.append('| [%s](%s) | %.1f | %.2f | %s | %s | %.1f | %.2f | %s |' % (
         entry['name'], entry['archive'], entry['macs'] / 1e6,
         entry['params'] / 1e6, _percent(entry.get('top1')),
         _percent(entry.get('top5')), entry['archive_bytes'] / 1e6,
-        entry['tflite_bytes'] / 1e6))
+        entry['tflite_bytes'] / 1e6, entry.get('tflite_format', '–')))
   return '\n'.join(lines) + '\n'
 
 

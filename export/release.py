@@ -17,9 +17,11 @@ finished bundle, so an interrupted release keeps what it finished.
 
 Up to date: a bundle is skipped when the manifest has an entry for it whose
 checkpoint stamp equals the checkpoint's now (its path, the sha256 of its
-.index and .data files, the bundle format version) and whose archive is in
+.index and .data files, the bundle format version, the .tflite format) and whose archive is in
 OUT with the recorded sha256. Any other case (new checkpoint, retrained,
-archive missing or changed, older bundle format) rebuilds it.
+archive missing or changed, older bundle format, another --tflite_format)
+rebuilds it. _quant bundles hold an int8 .tflite, or with
+tflite_format='uint8' the TOCO-era uint8 one; float bundles a float one.
 
 Bundles are exported by the export library in worker processes (one
 TensorFlow thread per pool each, a fresh process per bundle), as many at
@@ -44,6 +46,7 @@ from core import progress
 from core import variants
 from export import bundle
 from export import manifest
+from export import tflite
 from model import checkpoints
 
 # Where mobilenet_v1_eval's metrics.json is looked for, in a training dir.
@@ -53,13 +56,15 @@ METRICS_PATHS = (os.path.join('eval', metrics.METRICS_FILENAME),
 # How often the release wakes to say it is still exporting.
 _POLL_SECS = 5
 
-Job = collections.namedtuple('Job', ['variant', 'checkpoint', 'stamp'])
+Job = collections.namedtuple('Job', ['variant', 'checkpoint', 'stamp',
+                                   'tflite_format'])
 ReleaseResult = collections.namedtuple('ReleaseResult', [
     'built', 'skipped', 'missing', 'failed', 'manifest', 'table'])
 
 
-def checkpoint_stamp(checkpoint_path):
-  """What a bundle was made from: path, content hash of the checkpoint."""
+def checkpoint_stamp(checkpoint_path, tflite_format):
+  """What a bundle was made from: path, content hash of the checkpoint, the
+  bundle and .tflite formats."""
   digest = hashlib.sha256()
   files = sorted(glob.glob(glob.escape(checkpoint_path) + '.data-*') +
                  [checkpoint_path + '.index'])
@@ -68,18 +73,24 @@ def checkpoint_stamp(checkpoint_path):
     bundle.update_digest(digest, path)
   return {'checkpoint': os.path.abspath(checkpoint_path),
           'sha256': digest.hexdigest(),
-          'bundle_format': bundle.FORMAT_VERSION}
+          'bundle_format': bundle.FORMAT_VERSION,
+          'tflite_format': tflite_format}
 
 
-def find_checkpoints(root, names=None):
-  """([Job] with a checkpoint, [names without one]) in variants order."""
+def find_checkpoints(root, names=None,
+                     quant_format=tflite.DEFAULT_QUANTIZED_FORMAT):
+  """([Job] with a checkpoint, [names without one]) in variants order.
+
+  quant_format: the .tflite format of the _quant bundles.
+  """
   jobs, missing = [], []
   for variant in variants.ALL_VARIANTS:
     if names and variant.name not in names:
       continue
     path = checkpoints.latest_checkpoint(os.path.join(root, variant.name))
     if path:
-      jobs.append(Job(variant, path, None))
+      jobs.append(Job(variant, path, None, tflite.resolve_format(
+          variant.quantize, quant_format if variant.quantize else None)))
     else:
       missing.append(variant.name)
   return jobs, missing
@@ -129,7 +140,8 @@ def export_job(job, output_dir):
     result = exporter.export_bundle(job.checkpoint, output_dir,
                                     depth_multiplier=variant.depth_multiplier,
                                     image_size=variant.image_size,
-                                    quantize=variant.quantize, num_threads=1)
+                                    quantize=variant.quantize, num_threads=1,
+                                    tflite_format=job.tflite_format)
   except (errors.BadInputError, errors.JobFailedError) as e:
     return None, errors.one_line(e)
   except Exception as e:  # pylint: disable=broad-except
@@ -139,7 +151,8 @@ def export_job(job, output_dir):
   return result._asdict(), None
 
 
-def release(root, output_dir, jobs=None, names=None, force=False):
+def release(root, output_dir, jobs=None, names=None, force=False,
+            quant_format=tflite.DEFAULT_QUANTIZED_FORMAT):
   """Builds the bundles of every checkpoint under root into output_dir.
 
   Args:
@@ -148,6 +161,8 @@ def release(root, output_dir, jobs=None, names=None, force=False):
     jobs: exports at once; None: os.cpu_count().
     names: only these model names (None: all 32).
     force: rebuild even up-to-date bundles.
+    quant_format: the _quant bundles' .tflite format (tflite.INT8 or
+      tflite.UINT8).
 
   Returns:
     ReleaseResult (names built, skipped, missing; [(name, error)] failed;
@@ -165,7 +180,10 @@ def release(root, output_dir, jobs=None, names=None, force=False):
     if unknown:
       raise errors.BadInputError('not a published model name: %s' %
                                  ', '.join(unknown))
-  found, missing = find_checkpoints(root, names)
+  if quant_format not in tflite.QUANTIZED_FORMATS:
+    raise errors.BadInputError('--tflite_format must be one of %s, got %r' % (
+        ', '.join(tflite.QUANTIZED_FORMATS), quant_format))
+  found, missing = find_checkpoints(root, names, quant_format)
   if missing:
     logging.warning('no checkpoint for %d of %d models (not built): %s',
                     len(missing), len(found) + len(missing),
@@ -187,7 +205,7 @@ def _release(root, output_dir, found, missing, jobs, force):
   todo = []
   skipped = []
   for job in found:
-    stamp = checkpoint_stamp(job.checkpoint)
+    stamp = checkpoint_stamp(job.checkpoint, job.tflite_format)
     entry = previous.get(job.variant.name)
     if not force and manifest.is_up_to_date(output_dir, entry, stamp):
       entries[job.variant.name] = entry

@@ -77,23 +77,47 @@ def float_and_quant(directory):
   return float_checkpoint, quant_checkpoint
 
 
+def _largest_constant(model):
+  """(start offset in the model bytes, raw bytes) of its largest constant."""
+  interpreter = litert.load(model)
+  produced = {index for op in interpreter._get_ops_details()  # pylint: disable=protected-access
+              for index in op['outputs']}
+  produced.update(d['index'] for d in interpreter.get_input_details())
+  constants = [(interpreter.get_tensor(d['index']), d)
+               for d in interpreter.get_tensor_details()
+               if d['index'] not in produced and np.prod(d['shape']) > 64]
+  data, detail = max(constants, key=lambda pair: pair[0].nbytes)
+  raw = data.tobytes()
+  start = bytes(model).find(raw)
+  if start < 0:
+    raise ValueError('weights not found in the model bytes')
+  return start, raw, detail
+
+
+def nudge_one_weight(model):
+  """Moves one quantized weight of the largest constant by one step.
+
+  `model` is a bytearray of a quantized .tflite, changed in place (and
+  returned): the weight at the middle of that tensor moves one step toward
+  zero (away from the end of its integer range).
+  """
+  start, raw, detail = _largest_constant(model)
+  offset = start + len(raw) // 2
+  value = int(np.frombuffer(bytes(model[offset:offset + 1]),
+                            detail['dtype'])[0])
+  zero_point = int(detail['quantization_parameters']['zero_points'].flat[0])
+  step = -1 if value > zero_point else 1
+  model[offset:offset + 1] = np.array([value + step], detail['dtype']).tobytes()
+  return model
+
+
 def corrupt_largest_constant(model):
   """Flips bytes in the largest constant tensor (weights) of a .tflite.
 
   `model` is a bytearray, changed in place (and returned): every third byte
   of the first half of that tensor's buffer is XORed with 0x5A.
   """
-  interpreter = litert.load(model)
-  produced = {index for op in interpreter._get_ops_details()  # pylint: disable=protected-access
-              for index in op['outputs']}
-  produced.update(d['index'] for d in interpreter.get_input_details())
-  constants = [interpreter.get_tensor(d['index'])
-               for d in interpreter.get_tensor_details()
-               if d['index'] not in produced and np.prod(d['shape']) > 64]
-  raw = max(constants, key=lambda data: data.nbytes).tobytes()
-  start = bytes(model).find(raw)
-  if start < 0:
-    raise ValueError('weights not found in the model bytes')
+  start, raw, _ = _largest_constant(model)
   for offset in range(start, start + len(raw) // 2, 3):
     model[offset] ^= 0x5A
   return model

@@ -7,9 +7,12 @@ Measures on this machine (tools/bench/suite.py says exactly how): training
 images/s of our float and quantized training steps and of
 tf_keras.applications.MobileNet (same alpha and resolution, weights=None,
 1001 classes), eval and input-pipeline images/s, and TensorFlow Lite
-latency (median of --tflite_invokes invokes, 1 thread and all threads) and
-size of our float and uint8 bundles and of Keras's float and int8
-conversions. Prints the side-by-side table and writes the figures as JSON.
+latency (median of --tflite_invokes invokes, 1 thread and all threads, all
+models timed interleaved) and size of our float, int8 and uint8 bundles
+(tflite_float_*, tflite_int8_*, tflite_uint8_*; tflite_quant_* repeats the
+_quant bundle's default format, int8) and of Keras's float and int8
+conversions, and which operations XNNPACK takes in each of our models
+(`xnnpack`). Prints the side-by-side table and writes the figures as JSON.
 Thread settings (--num_threads) apply to both models alike.
 
 This is a benchmark, not a test: `bazel test //...` only runs its smoke test.

@@ -66,15 +66,30 @@ class SuiteTest(absltest.TestCase):
     self.assertEqual(result['variant'], 'mobilenet_v1_0.25_32')
     for key in suite.FIGURES[1:] + ('input_jpeg_images_per_sec',):
       self.assertGreater(result[key], 0, key)
-    # The uint8 model is smaller than the float one; Keras's too.
-    self.assertLess(result['tflite_quant_bytes'],
-                    result['tflite_float_bytes'])
+    # The quantized models are smaller than the float one; Keras's too.
+    for kind in ('int8', 'uint8'):
+      self.assertLess(result['tflite_%s_bytes' % kind],
+                      result['tflite_float_bytes'] * 0.35)
+    # tflite_quant_* is the bundle's default format, int8.
+    self.assertEqual(result['tflite_quant_format'], 'int8')
+    for suffix in ('ms_1thread', 'ms_all_threads', 'bytes'):
+      self.assertEqual(result['tflite_quant_' + suffix],
+                       result['tflite_int8_' + suffix])
+    # XNNPACK takes the convolutions of every format; the QUANTIZE ops at
+    # the int8 model's ends stay with the built-in kernels.
+    for kind in ('float', 'int8', 'uint8'):
+      self.assertIn('CONV_2D x15, DEPTHWISE_CONV_2D x13',
+                    result['xnnpack'][kind]['xnnpack'])
+      self.assertGreater(result['tflite_%s_builtin_ms_1thread' % kind], 0)
+    self.assertIn('QUANTIZE x2', result['xnnpack']['int8']['builtin'])
     self.assertLess(result['keras_tflite_int8_bytes'],
                     result['keras_tflite_float_bytes'])
     json.dumps(result)  # Everything is JSON.
     table = suite.format_table(result)
     self.assertIn('training, float (images/s)', table)
     self.assertIn('%.1f' % result['keras_train_images_per_sec'], table)
+    self.assertIn('TFLite uint8 (TOCO-era), 1 thread (ms)', table)
+    self.assertIn('the time of Keras\'s int8', table)
 
 
 if __name__ == '__main__':

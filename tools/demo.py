@@ -8,7 +8,8 @@
    (as the original: quantized from step 0, learning rate 1e-4 by default);
 3. evaluates both on the validation split and prints them side by side;
 4. exports both as published bundles (<model>.tgz: checkpoint, eval graph,
-   frozen graph, info, TensorFlow Lite float / uint8) into bundles/.
+   frozen graph, info, TensorFlow Lite float / int8: the _quant bundle's
+   default format) into bundles/.
 
 Everything goes to --output_dir (default: runs/demo in the workspace, i.e.
 $BUILD_WORKSPACE_DIRECTORY under `bazel run`):

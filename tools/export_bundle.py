@@ -4,10 +4,14 @@
       --depth_multiplier=0.5 --image_size=160 --output_dir=/tmp/bundles
   bazel run //tools:export_bundle -- --checkpoint=runs/mobilenet_v1_1.0_224_quant \\
       --quantize --output_dir=/tmp/bundles
+  bazel run //tools:export_bundle -- --checkpoint=runs/mobilenet_v1_1.0_224_quant \\
+      --quantize --tflite_format=uint8 --output_dir=/tmp/bundles_uint8
 
 Writes --output_dir/<model>.tgz (e.g. mobilenet_v1_0.5_160.tgz) holding the
 checkpoint, the eval graph as text, the frozen graph, the info file and the
-TensorFlow Lite model (uint8 for --quantize), after checking the .tflite
+TensorFlow Lite model (for --quantize: int8 inside with uint8 input and
+output by default, or --tflite_format=uint8 for the TOCO-era all-uint8 file;
+the info file's `TFLite format` line says which), after checking the .tflite
 against the frozen graph (export/float_parity.py, export/quant_parity.py). Nothing is written to
 --output_dir unless every step and check passed.
 """
@@ -20,6 +24,7 @@ from core import flag_checks
 from core import model_flags
 from core import paths
 from export import exporter
+from export import tflite
 
 FLAGS = flags.FLAGS
 
@@ -31,6 +36,10 @@ flags.DEFINE_integer('num_classes', None, 'Classes of the classifier; '
                      'default: read from the checkpoint (an error if given '
                      'and different).')
 flags.DEFINE_string('output_dir', '', 'Directory for <model>.tgz.')
+flags.DEFINE_enum('tflite_format', None, list(tflite.QUANTIZED_FORMATS),
+                  'With --quantize: the .tflite\'s format, int8 (int8 inside, '
+                  'uint8 input and output; the default) or uint8 (uint8 '
+                  'throughout, as TOCO made the published _quant models).')
 flags.DEFINE_string(
     'result_json', '', 'Also write what was exported (name, '
     'sha256, sizes, MACs, parameters, checks) as JSON here.')
@@ -47,7 +56,8 @@ def main(argv):
                                   image_size=FLAGS.image_size,
                                   quantize=FLAGS.quantize,
                                   num_classes=FLAGS.num_classes,
-                                  num_threads=FLAGS.num_threads)
+                                  num_threads=FLAGS.num_threads,
+                                  tflite_format=FLAGS.tflite_format)
   if FLAGS.result_json:
     atomic_file.write_json(paths.user_path(FLAGS.result_json), result._asdict())
   print('%s  (%d bytes; .tflite %d bytes; %s)' % (

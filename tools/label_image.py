@@ -10,7 +10,9 @@ frozen graph with --engine=frozen_graph); --model takes a .tflite or a
 <model>_frozen.pb directly. The image (JPEG, PNG, anything Pillow reads) gets
 the eval preprocessing: central crop (87.5 % of each side, or the dataset's
 choice: the whole image for the digits), bilinear resize to the model's
-input, pixels to [-1, 1] (for a uint8 model, to its input quantization).
+input, pixels to [-1, 1] (for a quantized model, int8 or uint8, to its uint8
+input's quantization). With --bundle it prints the .tflite's format, as the
+bundle's info file records it.
 
 Prints one line per class, best first: `score  class id  [name]`. Names come
 from --labels (TF-Slim's `index:name` lines, or one name per line in class
@@ -284,15 +286,10 @@ def main(argv):
                        imagenet_by_default)
   else:
     with bundle.opened(paths.user_path(FLAGS.bundle)) as (directory, name):
-      with open(bundle.member_path(directory, name, 'info'),
-                encoding='utf-8') as f:
-        try:
-          facts = info_lib.read_info(f.read())
-        except ValueError as e:
-          raise errors.BadInputError('%s: %s' % (FLAGS.bundle, e)) from e
+      facts = info_lib.read_bundle_info(directory, name)
       print('%s (%s, %d classes, %d px)' % (
-          name, 'uint8' if facts.quantized and FLAGS.engine == 'tflite'
-          else 'float', facts.num_classes, facts.image_size))
+          name, facts.tflite_format if FLAGS.engine == 'tflite' else 'float',
+          facts.num_classes, facts.image_size))
       model = bundle.member_path(
           directory, name,
           'tflite' if FLAGS.engine == 'tflite' else 'frozen_graph')

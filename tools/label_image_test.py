@@ -73,6 +73,12 @@ class LabelImageTest(absltest.TestCase):
                                               depth_multiplier=DEPTH,
                                               image_size=32, quantize=True,
                                               num_threads=1).archive
+    cls.uint8_bundle = exporter.export_bundle(quant_checkpoint,
+                                              _new_dir('uint8_bundle.'),
+                                              depth_multiplier=DEPTH,
+                                              image_size=32, quantize=True,
+                                              num_threads=1,
+                                              tflite_format='uint8').archive
     cls.float_dir = _new_dir('float_bundle.')
     with tarfile.open(cls.float_bundle) as tar:
       tar.extractall(cls.float_dir)
@@ -89,19 +95,25 @@ class LabelImageTest(absltest.TestCase):
       f.write('hello\n')
 
   def test_bundle_top5_with_digits_labels(self):
-    process = _run('--bundle=' + self.quant_bundle, '--image=' + self.png,
-                   '--dataset_name=digits')
-    self.assertEqual(process.returncode, 0, process.stderr[-2000:])
-    self.assertIn('mobilenet_v1_0.25_32_quant (uint8, 10 classes, 32 px)',
-                  process.stdout)
-    rows = _result_lines(process.stdout)
-    self.assertLen(rows, 5)
-    scores = [float(row[0]) for row in rows]
-    self.assertEqual(scores, sorted(scores, reverse=True))
-    self.assertLen({row[1] for row in rows}, 5)
-    for row in rows:  # The digits' labels.txt names class i 'i'.
-      self.assertLen(row, 3)
-      self.assertEqual(row[1], row[2])
+    # Both quantized formats: the format comes from the bundle's info file.
+    scores = {}
+    for bundle_path, kind in ((self.quant_bundle, 'int8'),
+                              (self.uint8_bundle, 'uint8')):
+      process = _run('--bundle=' + bundle_path, '--image=' + self.png,
+                     '--dataset_name=digits')
+      self.assertEqual(process.returncode, 0, process.stderr[-2000:])
+      self.assertIn('mobilenet_v1_0.25_32_quant (%s, 10 classes, 32 px)' %
+                    kind, process.stdout)
+      rows = _result_lines(process.stdout)
+      self.assertLen(rows, 5)
+      scores[kind] = [float(row[0]) for row in rows]
+      self.assertEqual(scores[kind], sorted(scores[kind], reverse=True))
+      self.assertLen({row[1] for row in rows}, 5)
+      for row in rows:  # The digits' labels.txt names class i 'i'.
+        self.assertLen(row, 3)
+        self.assertEqual(row[1], row[2])
+    # The same ranges: the same scores, within the kernels' rounding.
+    np.testing.assert_allclose(scores['int8'], scores['uint8'], atol=2 / 256)
 
   def test_frozen_graph_and_tflite_agree(self):
     name = 'mobilenet_v1_0.25_32'

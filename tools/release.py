@@ -10,7 +10,9 @@ exports at once as there are cores. Bundles already up to date with their
 checkpoint are skipped; models without a checkpoint are named and the rest
 are built. --output_dir also gets manifest.json (sha256, sizes, MACs,
 parameters, top-1/top-5 from <training dir>/eval/metrics.json) and
-models_table.md (the README's model table). See export/release.py.
+models_table.md (the README's model table). The _quant bundles hold an int8
+.tflite, or with --tflite_format=uint8 the TOCO-era uint8 one. See
+export/release.py.
 """
 
 from absl import flags
@@ -21,6 +23,7 @@ from core import errors
 from core import flag_checks
 from core import paths
 from export import release
+from export import tflite
 
 FLAGS = flags.FLAGS
 
@@ -34,6 +37,10 @@ flags.DEFINE_integer('jobs', None, 'Exports at once; default: the number of '
 flags.DEFINE_list('models', [], 'Only these models (comma-separated names); '
                   'default: all 32.')
 flags.DEFINE_bool('force', False, 'Rebuild bundles that are up to date.')
+flags.DEFINE_enum('tflite_format', tflite.DEFAULT_QUANTIZED_FORMAT,
+                  list(tflite.QUANTIZED_FORMATS), 'The .tflite format of the '
+                  '_quant bundles: int8 (int8 inside, uint8 input and output) '
+                  'or uint8 (uint8 throughout, the TOCO-era file).')
 
 
 def main(argv):
@@ -43,7 +50,8 @@ def main(argv):
   flag_checks.check_positive('jobs', FLAGS.jobs)
   result = release.release(paths.user_path(FLAGS.checkpoints_root),
                            paths.user_path(FLAGS.output_dir), jobs=FLAGS.jobs,
-                           names=FLAGS.models or None, force=FLAGS.force)
+                           names=FLAGS.models or None, force=FLAGS.force,
+                           quant_format=FLAGS.tflite_format)
   print('built %d, up to date %d, no checkpoint %d, failed %d' % (
       len(result.built), len(result.skipped), len(result.missing),
       len(result.failed)))

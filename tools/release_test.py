@@ -8,8 +8,10 @@ import tempfile
 
 from absl.testing import absltest
 
+from core import errors
 from core import scripts
 from export import bundle
+from export import info
 from export import release
 from export import test_checkpoints
 
@@ -85,6 +87,8 @@ class ReleaseTest(absltest.TestCase):
     self.assertIsNone(entries[QUANT]['top1'])  # Its metrics are stale.
     self.assertLess(entries[QUANT]['tflite_bytes'],
                     entries[FLOAT]['tflite_bytes'] * 0.35)
+    self.assertEqual(entries[FLOAT]['tflite_format'], 'float')
+    self.assertEqual(entries[QUANT]['tflite_format'], 'int8')
     with open(os.path.join(out, 'models_table.md')) as f:
       table = f.read()
     self.assertIn('| Model | Million MACs | Million Parameters | Top-1 Accuracy'
@@ -94,6 +98,7 @@ class ReleaseTest(absltest.TestCase):
         entries[FLOAT]['params'] / 1e6), table)
     self.assertIn('| [%s](%s.tgz) | ' % (QUANT, QUANT), table)
     self.assertIn('| – | – |', table)
+    self.assertIn(' | int8 |', table)
 
     # Second run: nothing changed, nothing rebuilt.
     mtimes = {n: os.stat(os.path.join(out, n + '.tgz')).st_mtime_ns
@@ -132,6 +137,20 @@ class ReleaseTest(absltest.TestCase):
                      bundle.sha256_of(os.path.join(out, FLOAT + '.tgz')))
     self.assertNotEqual(
         os.stat(os.path.join(out, FLOAT + '.tgz')).st_mtime_ns, mtimes[FLOAT])
+
+    # Another .tflite format for the _quant bundles rebuilds those only.
+    result = release.release(root, out, quant_format='uint8')
+    self.assertEqual(result.built, [QUANT])
+    self.assertEqual(result.skipped, [FLOAT])
+    with open(os.path.join(out, 'manifest.json')) as f:
+      entries = {e['name']: e for e in json.load(f)['bundles']}
+    self.assertEqual(entries[QUANT]['tflite_format'], 'uint8')
+    self.assertEqual(entries[FLOAT]['tflite_format'], 'float')
+    with bundle.opened(os.path.join(out, QUANT + '.tgz')) as (directory, name):
+      self.assertEqual(info.read_bundle_info(directory, name).tflite_format,
+                       'uint8')
+    with self.assertRaisesRegex(errors.BadInputError, '--tflite_format'):
+      release.release(root, out, quant_format='float')
 
   def test_failed_bundle_is_reported(self):
     root = _new_dir('bad_root.')

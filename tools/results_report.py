@@ -5,14 +5,15 @@ r"""Generates docs/RESULTS.md and docs/accuracy_vs_macs.png from measurements.
   bazel run -c opt //tools:results_report
 
 Gathers:
-  * the model table: MACs, parameters, float and uint8 .tflite sizes and
+  * the model table: MACs, parameters, float, int8 and uint8 .tflite sizes and
     LiteRT latency of the 16 variants, measured now
     (tools/report/variant_models.py);
   * the speed table against Keras from tools/benchmark JSON files
     (--benchmark_json, default docs/benchmark_*.json);
-  * float vs quantized vs uint8-TFLite accuracy on the digits from the main
-    job's output (--demo_dir, default runs/demo; the .tflite accuracies are
-    measured now by running the models over the validation split);
+  * float vs quantized vs int8 and uint8 TFLite accuracy on the digits from
+    the main job's output (--demo_dir, default runs/demo; the .tflite
+    accuracies are measured now by running the models over the validation
+    split);
 and writes the report, the chart and the data behind them
 (docs/results.json), each atomically.
 """
@@ -52,7 +53,7 @@ flags.DEFINE_string('from_data', None, 'Render again from a results.json '
                     'written before, measuring nothing (e.g. after the '
                     'report\'s layout changed).')
 flags.DEFINE_integer('calibration_steps', 3, 'Quantized training steps that '
-                     'give the uint8 models their ranges.')
+                     'give the quantized models their ranges.')
 
 
 def parse_variants(values):
@@ -70,7 +71,7 @@ def parse_variants(values):
                                  '<size>, e.g. 0.5_160' % value) from None
     if variant.quantize:
       raise errors.BadInputError('--variants: name float variants (%r); each '
-                                 'row measures float and uint8' % value)
+                                 'row measures float, int8 and uint8' % value)
     flag_checks.check_model_flags(variant.depth_multiplier, variant.image_size)
     parsed.append((variant.depth_multiplier, variant.image_size))
   return parsed
@@ -130,10 +131,12 @@ def gather(model_variants, benchmark_paths, demo_dir, invokes, warmup,
       row = variant_models.measure(depth_multiplier, image_size, work_dir,
                                    invokes, warmup, calibration_steps)
       rows.append(row)
-      logging.info('%d/%d %s: %.1f M MACs, float %.2f MB %.2f ms, uint8 '
+      logging.info('%d/%d %s: %.1f M MACs, float %.2f MB %.2f ms, int8 '
+                   '%.2f MB %.2f ms, uint8 '
                    '%.2f MB %.2f ms (1 thread), %.0f s', index + 1,
                    len(model_variants), row['variant'], row['macs'] / 1e6,
                    row['float_bytes'] / 1e6, row['float_ms_1thread'],
+                   row['int8_bytes'] / 1e6, row['int8_ms_1thread'],
                    row['uint8_bytes'] / 1e6, row['uint8_ms_1thread'],
                    row['seconds'])
   data['models'] = rows

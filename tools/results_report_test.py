@@ -30,13 +30,20 @@ def _fake_benchmark(path):
   result.update(
       variant='mobilenet_v1_0.25_32', batch_size=4,
       tflite_float_bytes=2000000, tflite_quant_bytes=500000,
+      tflite_int8_bytes=500000, tflite_uint8_bytes=490000,
+      tflite_int8_ms_1thread=1.0, tflite_uint8_ms_1thread=2.0,
+      tflite_float_ms_1thread=3.0, keras_tflite_int8_ms_1thread=1.25,
       keras_tflite_float_bytes=2000000, keras_tflite_int8_bytes=600000,
       machine=suite.machine_description(), date='2026-01-01 00:00 UTC',
       versions={'tensorflow': 'x', 'tf_keras': 'y', 'ai_edge_litert': 'z'},
       load_average_at_start=0.5, load_average_at_end=0.7,
       train_speedup_vs_keras=1.25, quant_step_cost_vs_float=2.5,
       settings={'train_steps': 2, 'quant_train_steps': 2, 'warmup_steps': 1,
-                'rounds': 1}, keras_jit_compile=False)
+                'rounds': 1, 'calibration_images': 2},
+      keras_jit_compile=False,
+      xnnpack={'int8': {'xnnpack': 'CONV_2D x15', 'builtin': 'SOFTMAX x1',
+                        'partitions': 1}},
+      tflite_int8_builtin_ms_1thread=4.0)
   with open(path, 'w') as f:
     json.dump(result, f)
   return path
@@ -83,20 +90,31 @@ class ResultsReportTest(absltest.TestCase):
     [row] = saved['models']
     self.assertEqual(row['variant'], 'mobilenet_v1_0.25_32')
     self.assertGreater(row['macs'], 0)
-    self.assertLess(row['uint8_bytes'], row['float_bytes'])
-    self.assertGreater(row['uint8_ms_1thread'], 0)
+    for kind in ('int8', 'uint8'):
+      self.assertLess(row[kind + '_bytes'], row['float_bytes'] * 0.35)
+      self.assertGreater(row[kind + '_ms_1thread'], 0)
+      self.assertGreater(row[kind + '_ms_all_threads'], 0)
     self.assertIn('| mobilenet_v1_0.25_32 | %.1f |' % (row['macs'] / 1e6),
                   text)
     self.assertIn('accuracy_vs_macs.png', text)
     self.assertIn('**1.25x**', text)
+    # Both quantized formats against Keras's int8, and what XNNPACK takes.
+    self.assertIn('TFLite, 1 thread: ours int8 0.80x, uint8 1.60x, float '
+                  '2.40x the time of Keras\'s int8', text)
+    self.assertIn('XNNPACK takes in our int8 model: CONV_2D x15; built-in '
+                  'kernels: SOFTMAX x1 (4.0 ms', text)
     # The digits rows: the TF evals as the demo reported them, the .tflite
     # ones measured over all 360 validation digits.
     rows = {r['model']: r for r in saved['digits']['rows']}
     self.assertEqual(rows['float, TensorFlow eval graph']['accuracy'], 0.25)
-    uint8 = rows['uint8 .tflite (LiteRT)']
-    self.assertEqual(uint8['num_examples'], 360)
-    self.assertTrue(0 <= uint8['accuracy'] <= uint8['recall_5'] <= 1)
-    self.assertIn('mobilenet_v1_0.25_32_quant.tflite', text)
+    for kind in ('float', 'int8', 'uint8'):
+      row = rows['%s .tflite (LiteRT)' % kind]
+      self.assertEqual(row['num_examples'], 360)
+      self.assertTrue(0 <= row['accuracy'] <= row['recall_5'] <= 1)
+    # The bundle holds int8; uint8 is converted from its frozen graph.
+    self.assertIn('mobilenet_v1_0.25_32_quant.tflite, the bundle\'s', text)
+    self.assertIn('uint8 converted from mobilenet_v1_0.25_32_quant_frozen.pb '
+                  '(checks passed', text)
 
   def test_bad_input(self):
     with self.assertRaisesRegex(errors.BadInputError, 'not <depth'):

@@ -143,16 +143,18 @@ def jpeg_input_rate(image_size, batch_size, num_batches, warmup_batches,
 
 
 def export_tflite(checkpoint, depth_multiplier, image_size, quantize,
-                  output_dir, num_threads=0):
+                  output_dir, num_threads=0, tflite_format=None):
   """The .tflite bytes of the published bundle exported from `checkpoint`.
 
   export/exporter.py writes <model>.tgz as for a release (frozen graph,
-  float or quantized conversion, its checks); the .tflite is read back.
+  float or quantized conversion in `tflite_format`, None: the bundle's
+  default, its checks); the .tflite is read back.
   """
   from export import bundle  # pylint: disable=g-import-not-at-top
   from export import exporter  # pylint: disable=g-import-not-at-top
   result = exporter.export_bundle(checkpoint, output_dir,
                                   depth_multiplier=depth_multiplier,
                                   image_size=image_size, quantize=quantize,
-                                  num_threads=num_threads)
+                                  num_threads=num_threads,
+                                  tflite_format=tflite_format)
   return bundle.read_member(result.archive, 'tflite')

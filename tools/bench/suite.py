@@ -8,11 +8,16 @@ prints and saves the result):
   * eval images/s of our float eval graph and input-pipeline images/s of
     the training pipeline at the same resolution, on the built-in digits
     and on ImageNet-sized synthetic JPEGs decoded every time;
-  * TensorFlow Lite latency (median invoke, 1 thread and all threads) and
-    size of our float and uint8 models, exported as published bundles from
-    the benchmark's own training runs (a few steps, which also teach the
-    quantized model its ranges), and of Keras's float and int8 (post-
-    training quantized, uint8 input and output) conversions.
+  * TensorFlow Lite latency (median invoke, 1 thread and all threads, all
+    models timed interleaved) and size of our float, int8 and uint8 models,
+    exported as published bundles from the benchmark's own training runs (a
+    few steps, which also teach the quantized model its ranges), and of
+    Keras's float and int8 (post-training quantized, uint8 input and
+    output) conversions. tflite_quant_* repeats the figures of the _quant
+    bundle's default format (tflite_quant_format says which);
+  * for each of our .tflite formats, which operations LiteRT's default CPU
+    path gives XNNPACK (xnnpack.py) and the latency with TensorFlow Lite's
+    built-in kernels only (tflite_<format>_builtin_ms_1thread).
 """
 
 import dataclasses
@@ -25,10 +30,12 @@ from absl import logging
 
 from core import scratch
 from core import variants
+from export import tflite
 from tools.bench import keras_mobilenet
 from tools.bench import ours
 from tools.bench import tflite_latency
 from tools.bench import timing
+from tools.bench import xnnpack
 
 
 # The figures every result has (the JSON's keys; more are kept beside them).
@@ -37,6 +44,9 @@ FIGURES = (
     'eval_images_per_sec', 'input_images_per_sec', 'tflite_float_ms_1thread',
     'tflite_quant_ms_1thread', 'tflite_float_ms_all_threads',
     'tflite_quant_ms_all_threads', 'tflite_float_bytes', 'tflite_quant_bytes',
+    'tflite_int8_ms_1thread', 'tflite_int8_ms_all_threads',
+    'tflite_int8_bytes', 'tflite_uint8_ms_1thread',
+    'tflite_uint8_ms_all_threads', 'tflite_uint8_bytes',
     'keras_train_images_per_sec', 'keras_tflite_float_ms_1thread',
     'keras_tflite_int8_ms_1thread', 'keras_tflite_float_ms_all_threads',
     'keras_tflite_int8_ms_all_threads', 'keras_tflite_float_bytes',
@@ -197,17 +207,29 @@ def _run(settings, work_dir):
       s.image_size, s.batch_size, s.input_batches, s.warmup_steps,
       os.path.join(work_dir, 'jpeg'), s.jpeg_images), 1)
 
-  logging.info('exporting our bundles')
-  bundles_dir = os.path.join(work_dir, 'bundles')
-  for kind, prefix in (('float', 'tflite_float'), ('quant', 'tflite_quant')):
-    model = ours.export_tflite(checkpoints[kind], s.depth_multiplier,
-                               s.image_size, kind == 'quant', bundles_dir,
-                               num_threads=s.num_threads)
-    result.update(tflite_latency.figures(prefix, model, s.tflite_warmup,
-                                         s.tflite_invokes))
-  for prefix, model in keras_models.items():
-    result.update(tflite_latency.figures(prefix, model, s.tflite_warmup,
-                                         s.tflite_invokes))
+  logging.info('exporting our bundles: float, int8 and uint8')
+  models = {}
+  for tflite_format in (tflite.FLOAT,) + tflite.QUANTIZED_FORMATS:
+    quantize = tflite_format != tflite.FLOAT
+    models['tflite_' + tflite_format] = ours.export_tflite(
+        checkpoints['quant' if quantize else 'float'], s.depth_multiplier,
+        s.image_size, quantize, os.path.join(work_dir, tflite_format),
+        num_threads=s.num_threads, tflite_format=tflite_format)
+  result['xnnpack'] = {}
+  for tflite_format in (tflite.FLOAT,) + tflite.QUANTIZED_FORMATS:
+    model = models['tflite_' + tflite_format]
+    result['xnnpack'][tflite_format] = xnnpack.delegation(model)
+    result['tflite_%s_builtin_ms_1thread' % tflite_format] = (
+        xnnpack.builtin_ms(model, s.tflite_warmup, s.tflite_invokes))
+  models.update(keras_models)
+  logging.info('timing %d .tflite models interleaved', len(models))
+  result.update(tflite_latency.figures(models, s.tflite_warmup,
+                                       s.tflite_invokes))
+  default = tflite.DEFAULT_QUANTIZED_FORMAT
+  result['tflite_quant_format'] = default
+  for suffix in ('ms_1thread', 'ms_all_threads', 'bytes'):
+    result['tflite_quant_' + suffix] = result['tflite_%s_%s' % (default,
+                                                                suffix)]
   result['load_average_at_end'] = _load()
   result['seconds'] = round(time.time() - started, 1)
   return result
@@ -228,14 +250,20 @@ TABLE_ROWS = (
      'keras_tflite_float_ms_1thread', '%.2f'),
     ('TFLite float, all threads (ms)', 'tflite_float_ms_all_threads',
      'keras_tflite_float_ms_all_threads', '%.2f'),
-    ('TFLite uint8 / int8, 1 thread (ms)', 'tflite_quant_ms_1thread',
-     'keras_tflite_int8_ms_1thread', '%.2f'),
-    ('TFLite uint8 / int8, all threads (ms)', 'tflite_quant_ms_all_threads',
-     'keras_tflite_int8_ms_all_threads', '%.2f'),
+    ('TFLite int8 (ours: learned ranges; Keras: PTQ), 1 thread (ms)',
+     'tflite_int8_ms_1thread', 'keras_tflite_int8_ms_1thread', '%.2f'),
+    ('TFLite int8 (ours: learned ranges; Keras: PTQ), all threads (ms)',
+     'tflite_int8_ms_all_threads', 'keras_tflite_int8_ms_all_threads',
+     '%.2f'),
+    ('TFLite uint8 (TOCO-era), 1 thread (ms)', 'tflite_uint8_ms_1thread',
+     None, '%.2f'),
+    ('TFLite uint8 (TOCO-era), all threads (ms)',
+     'tflite_uint8_ms_all_threads', None, '%.2f'),
     ('TFLite float size (MB)', 'tflite_float_bytes',
      'keras_tflite_float_bytes', 'MB'),
-    ('TFLite uint8 / int8 size (MB)', 'tflite_quant_bytes',
-     'keras_tflite_int8_bytes', 'MB'),
+    ('TFLite int8 size (MB)', 'tflite_int8_bytes', 'keras_tflite_int8_bytes',
+     'MB'),
+    ('TFLite uint8 size (MB)', 'tflite_uint8_bytes', None, 'MB'),
 )
 
 
@@ -245,6 +273,30 @@ def _cell(result, key, fmt):
   if fmt == 'MB':
     return '%.2f' % (result[key] / 1e6)
   return fmt % result[key]
+
+
+def quantized_summary(result):
+  """Lines comparing our quantized .tflite with Keras's int8, and XNNPACK's
+  share of each of our models (empty for results without those figures)."""
+  lines = []
+  if 'tflite_int8_ms_1thread' in result:
+    for suffix, what in (('ms_1thread', '1 thread'),
+                         ('ms_all_threads', 'all threads')):
+      keras = result['keras_tflite_int8_' + suffix]
+      lines.append(
+          'TFLite, %s: ours int8 %.2fx, uint8 %.2fx, float %.2fx the time of '
+          'Keras\'s int8 (lower is faster)' % (
+              what, result['tflite_int8_' + suffix] / keras,
+              result['tflite_uint8_' + suffix] / keras,
+              result['tflite_float_' + suffix] / keras))
+  for tflite_format, found in sorted(result.get('xnnpack', {}).items()):
+    lines.append('XNNPACK takes in our %s model: %s; built-in kernels: %s '
+                 '(%s ms with built-in kernels only, 1 thread)' % (
+                     tflite_format, found['xnnpack'] or 'nothing',
+                     found['builtin'],
+                     result.get('tflite_%s_builtin_ms_1thread' %
+                                tflite_format, '?')))
+  return lines
 
 
 def format_table(result):
@@ -258,12 +310,13 @@ def format_table(result):
           machine['cpu'], machine['cores'], result['date'],
           result['load_average_at_start'], result['load_average_at_end']),
       '',
-      '%-50s %12s %12s' % ('', 'ours', 'Keras'),
+      '%-66s %10s %10s' % ('', 'ours', 'Keras'),
   ]
   for label, ours_key, keras_key, fmt in TABLE_ROWS:
-    lines.append('%-50s %12s %12s' % (label, _cell(result, ours_key, fmt),
+    lines.append('%-66s %10s %10s' % (label, _cell(result, ours_key, fmt),
                                       _cell(result, keras_key, fmt)))
   lines.append('')
+  lines.extend(quantized_summary(result))
   lines.append('float training: ours %.2fx Keras\'s speed; a quantized step '
                'costs %.2fx a float one' % (
                    result['train_speedup_vs_keras'],

@@ -1,4 +1,8 @@
-"""Latency of a .tflite model in the LiteRT interpreter (XNNPACK on CPU)."""
+"""Latency of .tflite models in the LiteRT interpreter (XNNPACK on CPU).
+
+Models compared with each other are timed interleaved (timing.py), so a
+change of machine load during the run hits all of them alike.
+"""
 
 import os
 
@@ -7,17 +11,24 @@ import numpy as np
 from export import litert
 from tools.bench import timing
 
+# Rounds the invokes of models compared with each other are split over.
+ROUNDS = 5
+
 
 def all_threads():
   return os.cpu_count() or 1
 
 
 class InvokeRunner(object):
-  """One invoke on a fixed random input per step()."""
+  """One invoke on a fixed random input per step().
 
-  def __init__(self, model, num_threads, seed=0):
+  reference_kernels: TensorFlow Lite's built-in kernels only (no XNNPACK).
+  """
+
+  def __init__(self, model, num_threads, seed=0, reference_kernels=False):
     self.images_per_step = 1
-    self._interpreter = litert.load(model, num_threads)
+    self._interpreter = litert.load(model, num_threads,
+                                    reference_kernels=reference_kernels)
     detail, _ = litert.single_io(self._interpreter)
     images = np.random.RandomState(seed).uniform(-1, 1, detail['shape'])
     self._interpreter.set_tensor(detail['index'],
@@ -27,18 +38,27 @@ class InvokeRunner(object):
     self._interpreter.invoke()
 
 
-def median_ms(model, num_threads, warmup=10, invokes=50):
+def median_ms(model, num_threads, warmup=10, invokes=50,
+              reference_kernels=False):
   """Median milliseconds of one invoke after `warmup` untimed ones."""
-  result = timing.measure(InvokeRunner(model, num_threads), warmup, invokes)
-  return 1000.0 * result.median_seconds
+  runner = InvokeRunner(model, num_threads,
+                        reference_kernels=reference_kernels)
+  return 1000.0 * timing.measure(runner, warmup, invokes).median_seconds
 
 
-def figures(prefix, model, warmup=10, invokes=50):
-  """{<prefix>_ms_1thread, <prefix>_ms_all_threads, <prefix>_bytes}: the
-  latency and size figures every report of a .tflite uses."""
+def figures(models, warmup=10, invokes=50, rounds=ROUNDS):
+  """{<prefix>_ms_1thread, <prefix>_ms_all_threads, <prefix>_bytes} for each
+  {prefix: .tflite bytes} of `models`: the latency and size figures every
+  report of a .tflite uses. The models are timed interleaved, `invokes`
+  median-timed invokes each per thread count."""
   result = {}
   for threads, suffix in ((1, '1thread'), (all_threads(), 'all_threads')):
-    result['%s_ms_%s' % (prefix, suffix)] = round(
-        median_ms(model, threads, warmup, invokes), 3)
-  result['%s_bytes' % prefix] = len(model)
+    runners = {prefix: InvokeRunner(model, threads)
+               for prefix, model in models.items()}
+    timings = timing.measure_interleaved(runners, warmup, invokes, rounds)
+    for prefix, measured in timings.items():
+      result['%s_ms_%s' % (prefix, suffix)] = round(
+          1000.0 * measured.median_seconds, 3)
+  for prefix, model in models.items():
+    result['%s_bytes' % prefix] = len(model)
   return result

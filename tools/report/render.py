@@ -45,7 +45,7 @@ def _plain_log_ticks(axis, ticks):
 
 
 def draw_chart(model_rows, path):
-  """Published ImageNet top-1 against measured MACs and uint8 latency."""
+  """Published ImageNet top-1 against measured MACs and int8 latency."""
   rows = [r for r in model_rows if _published(r['variant'])]
   figure, (left, right) = plt.subplots(1, 2, figsize=(12, 5))
   for row in rows:
@@ -58,7 +58,7 @@ def draw_chart(model_rows, path):
     if quant:
       left.scatter(row['macs'] / 1e6, quant.top1, facecolors='none',
                    edgecolors=color, marker=marker, s=50)
-    right.scatter(row['uint8_ms_1thread'], quant.top1 if quant
+    right.scatter(row['int8_ms_1thread'], quant.top1 if quant
                   else published.top1, color=color, marker=marker, s=50)
   for depth, color in _COLORS.items():
     line = sorted((r['macs'] / 1e6, _published(r['variant']).top1)
@@ -70,9 +70,9 @@ def draw_chart(model_rows, path):
   left.set_ylabel('ImageNet top-1 % (published by the original)')
   left.set_title('Accuracy vs MACs (filled: float, hollow: _quant)')
   right.set_xscale('log')
-  right.set_xlabel('uint8 .tflite latency, 1 thread, ms (measured here)')
+  right.set_xlabel('int8 .tflite latency, 1 thread, ms (measured here)')
   right.set_ylabel('ImageNet top-1 % of the _quant model (published)')
-  right.set_title('Accuracy vs measured uint8 TFLite latency')
+  right.set_title('Accuracy vs measured int8 TFLite latency (the default)')
   _plain_log_ticks(left.xaxis, (10, 20, 50, 100, 200, 500, 1000))
   _plain_log_ticks(right.xaxis, (0.1, 0.2, 0.5, 1, 2, 5, 10, 20))
   for axis in (left, right):
@@ -133,12 +133,18 @@ def _speed_section(benchmarks):
             result.get('input_pipeline', 'the built-in digits')),
         '']
     lines += [
-        'The quantized .tflite formats differ: ours is uint8 with one range '
-        'per tensor, the format of the published _quant models (as TOCO '
-        'made them, for integer-only hardware); Keras\'s is TensorFlow '
-        'Lite\'s post-training int8 (uint8 only at the input and output), '
-        'whose kernels LiteRT\'s default CPU path (XNNPACK) runs faster.',
-        '']
+        'Our quantized .tflite comes in two formats made from the same '
+        'learned ranges (one per tensor): int8 inside with uint8 input and '
+        'output, the _quant bundles\' default, and the TOCO-era uint8 '
+        'throughout (`--tflite_format=uint8`). Keras\'s is TensorFlow '
+        'Lite\'s post-training int8 (calibrated on %d random images, one '
+        'range per channel, uint8 at the input and output). The JSON\'s '
+        '`tflite_quant_*` figures repeat those of the default format. All '
+        '.tflite models of a run are timed interleaved.' %
+        result['settings']['calibration_images'], '']
+    summary = suite.quantized_summary(result)
+    if summary:
+      lines += ['- %s' % line for line in summary] + ['']
     if 'input_jpeg_images_per_sec' in result:
       lines += [
           'The input pipeline outruns float training %.0fx on the digits and '
@@ -156,30 +162,36 @@ def _model_section(rows, settings):
       '## The models', '',
       'MACs and parameters from each built graph (1001 classes, one image; '
       'model/graph_stats). The .tflite files are converted by export/\'s '
-      'freeze and tflite functions from initialised models (the uint8 one '
+      'freeze and tflite functions from initialised models (the quantized '
+      'ones '
       'after %d quantized training steps on random images, to give every '
-      'range a value): sizes and latency do not depend on trained weights. '
-      'Latency: median of %d LiteRT invokes after %d warm-up invokes, '
-      '1 thread and all %d threads.' % (
+      'range a value; int8 and uint8 from the same ranges): sizes and '
+      'latency do not depend on trained weights. Latency: median of %d '
+      'LiteRT invokes after %d warm-up invokes, the three models of a row '
+      'timed interleaved, 1 thread and all %d threads.' % (
           settings['calibration_steps'], settings['invokes'],
           settings['warmup'], settings['cores']),
       '',
-      '| Model | Million MACs | Million params | float MB | uint8 MB | '
-      'float ms (1 / all thr.) | uint8 ms (1 / all thr.) | top-1 float / '
-      '_quant (published) |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|',
+      '| Model | Million MACs | Million params | float MB | int8 MB | '
+      'uint8 MB | float ms (1 / all thr.) | int8 ms (1 / all thr.) | '
+      'uint8 ms (1 / all thr.) | top-1 float / _quant (published) |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ]
   for row in rows:
     published = _published(row['variant'])
     quant = _published(row['variant'] + variants.QUANT_SUFFIX)
     top1 = ('%.1f / %.1f' % (published.top1, quant.top1)
             if published and quant else '-')
-    lines.append('| %s | %.1f | %.2f | %s | %s | %s / %s | %s / %s | %s |' % (
-        row['variant'], row['macs'] / 1e6, row['params'] / 1e6,
-        _mb(row['float_bytes']), _mb(row['uint8_bytes']),
-        _ms(row['float_ms_1thread']), _ms(row['float_ms_all_threads']),
-        _ms(row['uint8_ms_1thread']), _ms(row['uint8_ms_all_threads']),
-        top1))
+    lines.append('| %s | %.1f | %.2f | %s | %s | %s | %s / %s | %s / %s | '
+                 '%s / %s | %s |' % (
+                     row['variant'], row['macs'] / 1e6, row['params'] / 1e6,
+                     _mb(row['float_bytes']), _mb(row['int8_bytes']),
+                     _mb(row['uint8_bytes']), _ms(row['float_ms_1thread']),
+                     _ms(row['float_ms_all_threads']),
+                     _ms(row['int8_ms_1thread']),
+                     _ms(row['int8_ms_all_threads']),
+                     _ms(row['uint8_ms_1thread']),
+                     _ms(row['uint8_ms_all_threads']), top1))
   lines.append('')
   return lines
 
@@ -193,7 +205,9 @@ def _digits_section(digits):
       '//tools:demo`: float training, then quantized fine-tuning from it), '
       'evaluated on %s. The TensorFlow rows are the demo\'s own eval; the '
       '.tflite rows run each exported bundle\'s model over the same split '
-      '(export/tflite_eval.py).' % (variants.format_depth_multiplier(
+      '(export/tflite_eval.py), and the _quant bundle\'s other quantized '
+      'format, converted from its frozen graph and checked as an export '
+      'checks it.' % (variants.format_depth_multiplier(
           digits['depth_multiplier']), digits['image_size'], digits['dataset']),
       '',
       '| model | steps | Accuracy | Recall_5 | examples | measured by |',
@@ -219,14 +233,14 @@ def markdown(data, chart_name=CHART_NAME):
       % (machine['cpu'], machine['cores'], data['date'], data['seconds'],
          data['data_file']),
       '',
-      '![Published ImageNet top-1 against measured MACs and measured uint8 '
+      '![Published ImageNet top-1 against measured MACs and measured int8 '
       'latency](%s)' % chart_name,
       '',
       'The chart plots the original\'s **published** ImageNet top-1 '
       '(there is no ImageNet here to re-measure it) against the MACs '
       '**measured** from our graphs (left; filled markers float, hollow '
-      '_quant) and against the uint8 .tflite latency **measured** on this '
-      'machine (right).',
+      '_quant) and against the int8 .tflite latency (the _quant bundles\' '
+      'default format) **measured** on this machine (right).',
       '',
   ]
   lines += _speed_section(data.get('benchmarks', []))

@@ -4,11 +4,13 @@ For the results report's model table. MACs and parameters come from the
 built graph (model/graph_stats). The .tflite files are converted with
 export/'s freeze and tflite functions from models that are initialised,
 not trained (size and latency do not depend on the weights' values): the
-float model straight from its initial weights; the uint8 model after a few
-quantized training steps on random images (tools/bench/ours.py), which give
-every fake-quant node a range so the converter can quantize the whole
-model. Latency is the median LiteRT invoke (tools/bench/tflite_latency.py),
-with 1 thread and with all threads.
+float model straight from its initial weights; the int8 and uint8 models
+(export/tflite.py's two quantized formats) from one frozen fake-quant graph,
+after a few quantized training steps on random images (tools/bench/ours.py)
+that give every fake-quant node a range so the converter can quantize the
+whole model. Latency is the median LiteRT invoke
+(tools/bench/tflite_latency.py, the three models interleaved), with 1
+thread and with all threads.
 """
 
 import os
@@ -37,9 +39,11 @@ def float_tflite(graph):
   return tflite.to_float_tflite(frozen)
 
 
-def uint8_tflite(depth_multiplier, image_size, work_dir, calibration_steps=3,
-                 batch_size=2, num_classes=variants.IMAGENET_NUM_CLASSES):
-  """The uint8 .tflite bytes after a brief quantized training (ranges)."""
+def quantized_tflite(depth_multiplier, image_size, work_dir,
+                     calibration_steps=3, batch_size=2,
+                     num_classes=variants.IMAGENET_NUM_CLASSES):
+  """{format: .tflite bytes} of both quantized formats after a brief
+  quantized training (ranges)."""
   runner = ours.TrainRunner(depth_multiplier, image_size, batch_size,
                             quantize=True, num_classes=num_classes)
   try:
@@ -50,12 +54,14 @@ def uint8_tflite(depth_multiplier, image_size, work_dir, calibration_steps=3,
     runner.close()
   graph = builder.build_inference_graph(depth_multiplier, image_size,
                                         num_classes, quantize=True)
-  return tflite.to_uint8_tflite(freeze.freeze_graph(graph, checkpoint))
+  frozen = freeze.freeze_graph(graph, checkpoint)
+  return {tflite_format: tflite.convert(frozen, tflite_format)
+          for tflite_format in tflite.QUANTIZED_FORMATS}
 
 
 def measure(depth_multiplier, image_size, work_dir, invokes=50, warmup=10,
             calibration_steps=3):
-  """{macs, params, float/uint8 bytes and ms (1 thread, all threads)}."""
+  """{macs, params, float/int8/uint8 bytes and ms (1 thread, all threads)}."""
   start = time.time()
   graph = builder.build_inference_graph(depth_multiplier, image_size,
                                         variants.IMAGENET_NUM_CLASSES,
@@ -64,13 +70,10 @@ def measure(depth_multiplier, image_size, work_dir, invokes=50, warmup=10,
          'depth_multiplier': depth_multiplier, 'image_size': image_size,
          'macs': graph_stats.graph_macs(graph),
          'params': graph_stats.graph_params(graph)}
-  models = {
-      'float': float_tflite(graph),
-      'uint8': uint8_tflite(depth_multiplier, image_size,
-                            os.path.join(work_dir, row['variant']),
-                            calibration_steps),
-  }
-  for kind, model in models.items():
-    row.update(tflite_latency.figures(kind, model, warmup, invokes))
+  models = {tflite.FLOAT: float_tflite(graph)}
+  models.update(quantized_tflite(depth_multiplier, image_size,
+                                 os.path.join(work_dir, row['variant']),
+                                 calibration_steps))
+  row.update(tflite_latency.figures(models, warmup, invokes))
   row['seconds'] = round(time.time() - start, 1)
   return row
