@@ -69,16 +69,16 @@ def fold(graph, match, freeze_delay):
     moving_variance = moving_statistics.read_before_update(
         match.variance, match.moving_variance)
     # As the eval fold computes it, so that the weights are the same.
-    scale = tf.math.multiply(
-        match.gamma, tf.math.rsqrt(tf.math.add(moving_variance,
-                                               match.epsilon, name='add'),
-                                   name='Rsqrt'), name='mul')
+    rsqrt = tf.math.rsqrt(
+        tf.math.add(moving_variance, match.epsilon, name='add'),
+        name='Rsqrt')
+    scale = tf.math.multiply(match.gamma, rsqrt, name='mul')
     fixed_scale = tf.stop_gradient(scale, name='fixed_scale')
     if freeze_delay is not None:
       step = common.CreateOrGetQuantizationStep()
-      frozen = tf.math.greater_equal(step, tf.constant(freeze_delay,
-                                                       tf.int64),
-                                     name='use_moving_average')
+      frozen = tf.math.greater_equal(
+          step, tf.constant(freeze_delay, tf.int64),
+          name='use_moving_average')
       moving_statistics.freeze_update(match.mean, frozen,
                                       'freeze_moving_mean')
       moving_statistics.freeze_update(match.variance, frozen,
