@@ -89,10 +89,12 @@ def build_training_model(images, labels, num_classes, depth_multiplier,
   before = set(tf.global_variables())
   if quantize:
     import quantize as quantize_lib  # pylint: disable=g-import-not-at-top
+    # One convolution per layer (docs/PERFORMANCE.md, the fold's gradient);
+    # the variables and the eval graph are contrib's fold's.
     quantize_lib.create_training_graph(quant_delay=quant_delay,
                                        freeze_bn_delay=freeze_bn_delay,
                                        symmetric_weights=True,
-                                       folded_batch_norm_gradient=True)
+                                       single_conv_fold=True)
   global_step = tf.train.get_global_step()
   quant_variables = [v for v in tf.global_variables()
                      if v not in before and v is not global_step]

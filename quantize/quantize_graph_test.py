@@ -71,13 +71,15 @@ _CONTRIB_SIGNATURES = [
 # Parameters this project adds after contrib's (see docs/QUANTIZATION.md).
 _PROJECT_EXTENSIONS = {
     'create_training_graph': ['freeze_bn_delay', 'symmetric_weights',
-                              'folded_batch_norm_gradient'],
+                              'folded_batch_norm_gradient',
+                              'single_conv_fold'],
     'create_eval_graph': ['symmetric_weights'],
     'experimental_create_training_graph': ['symmetric_weights',
-                                           'folded_batch_norm_gradient'],
+                                           'folded_batch_norm_gradient',
+                                           'single_conv_fold'],
     'experimental_create_eval_graph': ['symmetric_weights'],
     'Quantize': ['symmetric_weights'],
-    'FoldBatchNorms': ['folded_batch_norm_gradient'],
+    'FoldBatchNorms': ['folded_batch_norm_gradient', 'single_conv_fold'],
 }
 
 

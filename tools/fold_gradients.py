@@ -1,4 +1,4 @@
-r"""The three ways a folded batch norm's gradient can go, timed and trained.
+r"""The ways a folded batch norm's gradient can go, timed and trained.
 
   bazel run -c opt //tools:fold_gradients -- --mode=time
   bazel run -c opt //tools:fold_gradients -- --mode=train --gradient=none
@@ -10,10 +10,17 @@ batch statistics. Their gradient can go
     tf.contrib.quantize (create_training_graph's default): exact, and the
     original convolution runs backwards too;
   * `folded`: onto the folded layer's output, as the batch norm's gradient
-    (folded_batch_norm_gradient=True, the trainer's choice): the same
-    gradients until quantization starts, the original layer forwards only;
+    (folded_batch_norm_gradient=True, the trainer's choice before
+    single_conv): the same gradients until quantization starts, the
+    original layer forwards only;
   * `none`: nowhere (the batch statistics taken as constants): what an
     earlier attempt did; shown for the record, it does not train.
+
+`single_conv` is the other training fold
+(create_training_graph(single_conv_fold=True), the trainer's choice): no
+original layer; the folded layer's output (divided by gamma /
+sigma_moving) goes through the model's own batch norm, which takes its
+gradient as in float training.
 
 --mode=time times a training step of each, and of the float model,
 interleaved in one process as tools/benchmark does (tools/bench/timing.py).
@@ -46,8 +53,10 @@ FLAGS = flags.FLAGS
 
 flags.DEFINE_enum('mode', 'time', ['time', 'train'],
                   'Time the training steps, or train from scratch.')
-flags.DEFINE_enum('gradient', 'folded', ['contrib', 'folded', 'none'],
-                  '--mode=train: where the batch statistics\' gradient goes.')
+flags.DEFINE_enum('gradient', 'folded',
+                  ['contrib', 'folded', 'none', 'single_conv'],
+                  '--mode=train: where the batch statistics\' gradient goes '
+                  '(single_conv: the one-convolution fold).')
 flags.DEFINE_float('depth_multiplier', 1.0, '--mode=time: depth multiplier.')
 flags.DEFINE_integer('image_size', 224, '--mode=time: input resolution.')
 flags.DEFINE_integer('batch_size', 32, '--mode=time: batch size.')
@@ -56,7 +65,7 @@ flags.DEFINE_integer('rounds', 3, '--mode=time: rounds the steps are '
                      'interleaved in.')
 flags.DEFINE_integer('train_steps', 500, '--mode=train: training steps.')
 
-_KINDS = ('float', 'contrib', 'folded', 'none')
+_KINDS = ('float', 'contrib', 'folded', 'none', 'single_conv')
 _IMAGENET_CLASSES = 1001
 
 
@@ -76,7 +85,9 @@ def _rewrite(kind, freeze_bn_delay=None):
   try:
     quantize.create_training_graph(
         quant_delay=0, freeze_bn_delay=freeze_bn_delay,
-        symmetric_weights=True, folded_batch_norm_gradient=kind != 'contrib')
+        symmetric_weights=True,
+        folded_batch_norm_gradient=kind in ('folded', 'none'),
+        single_conv_fold=kind == 'single_conv')
   finally:
     fold_batch_norms._with_folded_gradient = real
 

@@ -210,6 +210,21 @@ def followed_by_fake_quant(tensor):
   return any(c.type in FAKE_QUANT_OP_TYPES for c in tensor.consumers())
 
 
+def per_output_channel(vector, layer_op, name):
+  """Reshapes a per-output-channel vector to broadcast over a layer's weights.
+
+  Conv2D weights are [h, w, in, out] and MatMul's [in, out]: the vector as
+  it is. Depthwise weights are [h, w, in, multiplier], output channel
+  c = i * multiplier + m; transposed MatMul weights are [out, in].
+  """
+  if layer_op.type == 'DepthwiseConv2dNative':
+    in_channels, multiplier = layer_op.inputs[1].shape.as_list()[2:]
+    return tf.reshape(vector, [in_channels, multiplier], name=name)
+  if layer_op.type == 'MatMul' and layer_op.get_attr('transpose_b'):
+    return tf.reshape(vector, [-1, 1], name=name)
+  return vector
+
+
 def choose(condition, on_true, on_false, name):
   """on_true where the scalar bool `condition` holds, else on_false.
 

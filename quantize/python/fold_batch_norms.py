@@ -51,13 +51,14 @@ import tensorflow.compat.v1 as tf
 from tensorflow.core.framework import attr_value_pb2
 
 from quantize.python import common
+from quantize.python import moving_statistics
+from quantize.python import single_conv_fold as single_conv_fold_lib
 
 _BATCH_STATISTICS_GRADIENT = 'FoldFusedBatchNormGrad'
 _FOLDED_GRADIENT = 'FoldedBatchNormGrad'
 # Added to the folded output's variance: finite gradients for gamma = 0.
 _TINY_VARIANCE = 1e-30
 _BIAS_OP_TYPES = ('BiasAdd',) + common.ADD_OP_TYPES
-_UPDATE_OP_TYPES = ('AssignSub', 'AssignSubVariableOp')
 
 
 # One batch norm to fold, as found in the graph.
@@ -81,7 +82,7 @@ _Match = collections.namedtuple('_Match', [
 
 
 def FoldBatchNorms(graph, is_training, freeze_batch_norm_delay=None, *,
-                   folded_batch_norm_gradient=False):
+                   folded_batch_norm_gradient=False, single_conv_fold=False):
   """Folds every batch norm that follows a layer, in place.
 
   Args:
@@ -94,6 +95,8 @@ def FoldBatchNorms(graph, is_training, freeze_batch_norm_delay=None, *,
     folded_batch_norm_gradient: project extension: the fused batch norms'
       gradient is taken on the folded layer, and the original layer runs
       forwards only (see the module docstring).
+    single_conv_fold: project extension: fused batch norms in training mode
+      get single_conv_fold.py's fold (one convolution per layer) instead.
 
   Raises:
     ValueError: a batch norm in training mode in an eval graph.
@@ -107,6 +110,9 @@ def FoldBatchNorms(graph, is_training, freeze_batch_norm_delay=None, *,
           (match.fused_op or match.output.op).name)
   with common.root_scopes(graph):
     for match in matches:
+      if single_conv_fold and match.training and match.fused_op is not None:
+        single_conv_fold_lib.fold(graph, match, freeze_batch_norm_delay)
+        continue
       _fold(graph, match, freeze_batch_norm_delay,
             folded_batch_norm_gradient and match.fused_op is not None)
   if matches:
@@ -284,8 +290,8 @@ def _match_fused(bn_op):
   moving_mean = moving_variance = None
   if training:
     mean, variance = bn_op.outputs[1], bn_op.outputs[2]
-    moving_mean = _moving_average_of(mean)
-    moving_variance = _moving_average_of(variance)
+    moving_mean = moving_statistics.variable_of(mean)
+    moving_variance = moving_statistics.variable_of(variance)
   else:
     mean, variance = bn_op.inputs[3], bn_op.inputs[4]
   return _Match(
@@ -341,8 +347,10 @@ def _match_unfused(add_op):
         layer_op=layer_op, bias=bias, batch_to_space=batch_to_space,
         fused_op=None, training=training, gamma=gamma, beta=beta,
         epsilon=epsilon, mean=mean, variance=variance,
-        moving_mean=_moving_average_of(mean) if training else None,
-        moving_variance=_moving_average_of(variance) if training else None,
+        moving_mean=(moving_statistics.variable_of(mean) if training
+                     else None),
+        moving_variance=(moving_statistics.variable_of(variance) if training
+                         else None),
         unfused_scale=scale, unfused_offset=offset,
         output=add_op.outputs[0])
   return None
@@ -384,66 +392,8 @@ def _parse_unfused_scale(scale):
   return gamma, variance, epsilon
 
 
-def _moving_average_update(statistic):
-  """The update of the moving average of a batch statistic.
-
-  tf-slim updates moving -= (moving - statistic) * factor. Returns
-  (variable op, the Mul op, the index of the factor among its inputs, the
-  assign op) or None.
-  """
-  for sub in common.unique_consumers(statistic):
-    if sub.type != 'Sub':
-      continue
-    variable = common.variable_read(sub.inputs[0])
-    if variable is None:
-      continue
-    for mul in common.unique_consumers(sub.outputs[0]):
-      if mul.type != 'Mul':
-        continue
-      assigns = [c for c in mul.outputs[0].consumers()
-                 if c.type in _UPDATE_OP_TYPES]
-      if assigns:
-        index = 1 if mul.inputs[0] is sub.outputs[0] else 0
-        return variable, mul, index, assigns[0]
-  return None
-
-
-def _moving_average_of(statistic):
-  update = _moving_average_update(statistic)
-  return update[0] if update is not None else None
-
-
 # ---------------------------------------------------------------------------
 # Building the fold.
-
-
-def _read(variable_op):
-  """A new read of a variable op (resource or reference)."""
-  if variable_op.type == 'VarHandleOp':
-    return tf.raw_ops.ReadVariableOp(resource=variable_op.outputs[0],
-                                     dtype=variable_op.get_attr('dtype'))
-  return tf.identity(variable_op.outputs[0])
-
-
-def _moving_read(statistic, variable_op):
-  """A read of a moving average that happens before this step's update."""
-  read = _read(variable_op)
-  update = _moving_average_update(statistic)
-  if update is not None:
-    update[3]._add_control_input(read.op)  # pylint: disable=protected-access
-  return read
-
-
-def _per_output_channel(vector, match, name):
-  """Reshapes a per-output-channel vector to broadcast over the weights."""
-  op = match.layer_op
-  if op.type == 'DepthwiseConv2dNative':
-    # Weights [h, w, in, multiplier]: output channel c = i * multiplier + m.
-    in_channels, multiplier = op.inputs[1].shape.as_list()[2:]
-    return tf.reshape(vector, [in_channels, multiplier], name=name)
-  if op.type == 'MatMul' and op.get_attr('transpose_b'):
-    return tf.reshape(vector, [-1, 1], name=name)  # Weights [out, in].
-  return vector  # Conv2D [h, w, in, out], MatMul [in, out].
 
 
 def _clone(graph, op, inputs, name):
@@ -478,10 +428,11 @@ def _fold(graph, match, freeze_delay, folded_gradient):
     correction = _correction(graph, match, correction_scope, batch,
                              freeze_delay, folded_gradient)
   with common.absolute_name_scope(graph, reshape_scope):
-    weight_scale = _per_output_channel(scale, match, 'scale_reshape')
+    weight_scale = common.per_output_channel(scale, match.layer_op,
+                                             'scale_reshape')
     if correction is not None:
-      correction_scale = _per_output_channel(correction.scale, match,
-                                             'correction_reshape')
+      correction_scale = common.per_output_channel(
+          correction.scale, match.layer_op, 'correction_reshape')
 
   layer_op = match.layer_op
   with common.absolute_name_scope(graph, context):
@@ -602,8 +553,10 @@ def _correction(graph, match, scope, batch, freeze_delay, folded_gradient):
     raise ValueError('cannot fold %s: the moving averages of its batch '
                      'statistics were not found' % match.layer_op.name)
   with common.absolute_name_scope(graph, scope):
-    moving_mean = _moving_read(match.mean, match.moving_mean)
-    moving_variance = _moving_read(match.variance, match.moving_variance)
+    moving_mean = moving_statistics.read_before_update(match.mean,
+                                                       match.moving_mean)
+    moving_variance = moving_statistics.read_before_update(
+        match.variance, match.moving_variance)
     if match.bias is not None:
       batch_mean = batch_mean - match.bias
       if folded_gradient:
@@ -638,24 +591,12 @@ def _correction(graph, match, scope, batch, freeze_delay, folded_gradient):
     step = common.CreateOrGetQuantizationStep()
     frozen = tf.math.greater_equal(
         step, tf.constant(freeze_delay, tf.int64), name='use_moving_average')
-    _freeze_update(match.mean, frozen, 'freeze_moving_mean')
-    _freeze_update(match.variance, frozen, 'freeze_moving_var')
+    moving_statistics.freeze_update(match.mean, frozen,
+                                    'freeze_moving_mean')
+    moving_statistics.freeze_update(match.variance, frozen,
+                                    'freeze_moving_var')
     recip = common.choose(frozen, tf.ones_like(recip), recip,
                           name='correction_recip')
     offset = common.choose(frozen, offset, zeros, name='correction_offset')
   return _Correction(scale=scale, recip=recip, offset=offset,
                      moving_rstd=moving_rstd, frozen=frozen)
-
-
-def _freeze_update(statistic, frozen, name):
-  """Makes a moving average's update factor 0 once `frozen` holds."""
-  update = _moving_average_update(statistic)
-  if update is None:
-    logging.warning('%s: no moving-average update of %s found to freeze',
-                    name, statistic.name)
-    return
-  _, mul, index, _ = update
-  factor = mul.inputs[index]
-  frozen_factor = common.choose(frozen, tf.zeros_like(factor), factor,
-                                name=name)
-  mul._update_input(index, frozen_factor)  # pylint: disable=protected-access

@@ -3,7 +3,8 @@
 A layer is a Conv2D, DepthwiseConv2dNative or MatMul whose weights are a
 variable (read directly, through an Identity, partitioned, or scaled by the
 batch-norm fold). From the layer the rewrite follows its output through an
-atrous BatchToSpaceND, the bias add (or the fold's add_fold), then one of
+atrous BatchToSpaceND, the bias add (or the fold's add_fold; the
+single-convolution fold's `<layer>_fold_output`), then one of
 
     [conv_quant] residual Add -> activation  act_quant (in the parent scope)
     activation -> [residual Add]  act_quant, post_activation_bypass_quant
@@ -36,6 +37,7 @@ import tensorflow.compat.v1 as tf
 
 from quantize.python import common
 from quantize.python import quant_ops
+from quantize.python import single_conv_fold
 
 # Ops that keep the values of their input: a tensor read through them is as
 # quantized as the input.
@@ -139,8 +141,11 @@ def _layer_output(layer_op):
   """The layer's output after an atrous BatchToSpaceND and the bias or fold.
 
   The fold's ops are followed by name (contrib's names, set by
-  fold_batch_norms).
+  fold_batch_norms); the single-convolution fold names its output.
   """
+  folded = single_conv_fold.folded_output(layer_op)
+  if folded is not None:
+    return folded
   output = layer_op.outputs[0]
   consumer = _sole_consumer(output, ('BatchToSpaceND',))
   if consumer is not None:

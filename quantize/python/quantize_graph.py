@@ -21,7 +21,8 @@ freeze_bn_delay; symmetric_weights (weights quantized to a range centred on
 0, for int8 engines, while activations keep asymmetric ranges; contrib's
 `symmetric` centres both); for training graphs folded_batch_norm_gradient
 (the batch norm's gradient taken on the folded layer, so that the original
-layer runs forwards only).
+layer runs forwards only) and single_conv_fold (one convolution per layer:
+the folded one, followed by the model's own batch norm).
 """
 
 from absl import logging
@@ -34,7 +35,8 @@ from quantize.python import quantize
 
 def create_training_graph(input_graph=None, quant_delay=0,
                           freeze_bn_delay=None, *, symmetric_weights=False,
-                          folded_batch_norm_gradient=False):
+                          folded_batch_norm_gradient=False,
+                          single_conv_fold=False):
   """Rewrites a float training graph for quantization-aware training, in place.
 
   Call it after building the model and loss and before the optimizer.
@@ -52,6 +54,13 @@ def create_training_graph(input_graph=None, quant_delay=0,
       their gradient on the folded layer; the original layer runs forwards
       only (cheaper; the same gradients until quantization starts, then
       they differ by the weights' quantization error).
+    single_conv_fold: project extension: fused training-mode batch norms
+      are folded with one convolution per layer (single_conv_fold.py): the
+      layer runs on the folded, fake-quantized weights, its output divided
+      by gamma / sigma_moving feeds the model's own batch norm; from
+      freeze_bn_delay on, the eval fold. Overrides
+      folded_batch_norm_gradient for those batch norms. The variables, and
+      the eval graph, are the default fold's.
 
   Raises:
     ValueError: for bad arguments, or a graph whose optimizer or gradients
@@ -60,7 +69,8 @@ def create_training_graph(input_graph=None, quant_delay=0,
   _create_graph(input_graph=input_graph, is_training=True,
                 quant_delay=quant_delay, freeze_bn_delay=freeze_bn_delay,
                 symmetric_weights=symmetric_weights,
-                folded_batch_norm_gradient=folded_batch_norm_gradient)
+                folded_batch_norm_gradient=folded_batch_norm_gradient,
+                single_conv_fold=single_conv_fold)
 
 
 def create_eval_graph(input_graph=None, *, symmetric_weights=False):
@@ -87,7 +97,8 @@ def experimental_create_training_graph(input_graph=None, weight_bits=8,
                                        quant_delay=0, freeze_bn_delay=None,
                                        scope=None, *,
                                        symmetric_weights=False,
-                                       folded_batch_norm_gradient=False):
+                                       folded_batch_norm_gradient=False,
+                                       single_conv_fold=False):
   """create_training_graph with bit widths, symmetric ranges and a scope.
 
   Args:
@@ -102,13 +113,15 @@ def experimental_create_training_graph(input_graph=None, weight_bits=8,
       folded everywhere).
     symmetric_weights: project extension: weight ranges centred on 0.
     folded_batch_norm_gradient: project extension, as create_training_graph's.
+    single_conv_fold: project extension, as create_training_graph's.
   """
   _create_graph(input_graph=input_graph, is_training=True,
                 weight_bits=weight_bits, activation_bits=activation_bits,
                 symmetric=symmetric, quant_delay=quant_delay,
                 freeze_bn_delay=freeze_bn_delay, scope=scope,
                 symmetric_weights=symmetric_weights,
-                folded_batch_norm_gradient=folded_batch_norm_gradient)
+                folded_batch_norm_gradient=folded_batch_norm_gradient,
+                single_conv_fold=single_conv_fold)
 
 
 def experimental_create_eval_graph(input_graph=None, weight_bits=8,
@@ -163,7 +176,7 @@ def _check_for_training_ops(graph):
 def _create_graph(input_graph=None, is_training=True, weight_bits=8,
                   activation_bits=8, symmetric=False, quant_delay=None,
                   freeze_bn_delay=None, scope=None, symmetric_weights=False,
-                  folded_batch_norm_gradient=False):
+                  folded_batch_norm_gradient=False, single_conv_fold=False):
   graph = input_graph if input_graph is not None else tf.get_default_graph()
   _check_delay('quant_delay', quant_delay)
   _check_delay('freeze_bn_delay', freeze_bn_delay)
@@ -174,7 +187,8 @@ def _create_graph(input_graph=None, is_training=True, weight_bits=8,
   fold_batch_norms.FoldBatchNorms(
       graph, is_training=is_training,
       freeze_batch_norm_delay=freeze_bn_delay,
-      folded_batch_norm_gradient=folded_batch_norm_gradient)
+      folded_batch_norm_gradient=folded_batch_norm_gradient,
+      single_conv_fold=single_conv_fold)
   quantize.Quantize(
       graph, is_training, weight_bits=weight_bits,
       activation_bits=activation_bits, symmetric=symmetric,
