@@ -202,68 +202,12 @@ class MobilenetFoldTest(parameterized.TestCase):
 class SmallGraphFoldTest(parameterized.TestCase):
   """Layer kinds MobileNet does not have, built directly on tf.nn."""
 
-  def _build(self, kind, training, with_gamma, with_bias, rng):
-    """x -> layer [-> bias] -> fused batch norm -> relu; returns tensors."""
-    channels_in = 3
-    x = tf.placeholder(tf.float32, [4, 6, 6, channels_in], name='x')
-
-    def variable(name, value, trainable=True):
-      return tf.get_variable(name, initializer=value.astype(np.float32),
-                             trainable=trainable, use_resource=True)
-
-    if kind == 'conv':
-      out = 5
-      w = variable('weights', rng.normal(size=[3, 3, channels_in, out]))
-      y = tf.nn.conv2d(x, w, [1, 1, 1, 1], 'SAME')
-    elif kind == 'depthwise':
-      out = channels_in * 2
-      w = variable('weights', rng.normal(size=[3, 3, channels_in, 2]))
-      y = tf.nn.depthwise_conv2d(x, w, [1, 2, 2, 1], 'SAME')
-    else:
-      out = 7
-      flat = tf.reshape(x, [4, -1])
-      if kind == 'matmul':
-        w = variable('weights', rng.normal(size=[6 * 6 * 3, out]) * 0.1)
-        y = tf.matmul(flat, w)
-      else:  # matmul_transposed
-        w = variable('weights', rng.normal(size=[out, 6 * 6 * 3]) * 0.1)
-        y = tf.matmul(flat, w, transpose_b=True)
-    if with_bias:
-      y = tf.nn.bias_add(y, variable('biases', rng.normal(size=[out])))
-    rank = y.shape.ndims
-    if rank == 2:
-      y = tf.reshape(y, [-1, 1, 1, out])
-    gamma = (variable('gamma', rng.uniform(0.5, 2, size=[out]))
-             if with_gamma else tf.ones([out]))
-    beta = variable('beta', rng.normal(size=[out]))
-    moving_mean = variable('moving_mean', rng.normal(size=[out]), False)
-    moving_variance = variable('moving_variance',
-                               rng.uniform(0.5, 2, size=[out]), False)
-    if training:
-      # As tf.nn.fused_batch_norm is used by hand: empty mean and variance
-      # inputs, and moving averages updated from the batch statistics.
-      y, mean, variance = tf.nn.fused_batch_norm(
-          y, gamma, beta, epsilon=0.001, is_training=True)
-      updates = [moving_mean.assign_sub(0.5 * (moving_mean - mean)),
-                 moving_variance.assign_sub(0.5 * (moving_variance -
-                                                   variance))]
-    else:
-      y, _, _ = tf.nn.fused_batch_norm(
-          y, gamma, beta, mean=moving_mean, variance=moving_variance,
-          epsilon=0.001, is_training=False)
-      updates = []
-    if rank == 2:
-      y = tf.reshape(y, [-1, out])
-    y = tf.nn.relu(y, name='output')
-    loss = tf.reduce_sum(tf.square(y))
-    return x, y, loss, updates
-
   def _run(self, kind, training, with_gamma, with_bias, fold,
            freeze_bn_delay=None, step=None, folded_gradient=False):
     graph = tf.Graph()
     with graph.as_default():
-      x, y, loss, updates = self._build(kind, training, with_gamma,
-                                        with_bias, np.random.RandomState(0))
+      x, y, loss, updates, _, _ = test_util.small_layer_graph(
+          kind, training, with_gamma, with_bias, np.random.RandomState(0))
       if fold:
         fold_batch_norms.FoldBatchNorms(
             graph, is_training=training,

@@ -203,60 +203,9 @@ class SmallGraphSingleConvFoldTest(parameterized.TestCase):
     """
     graph = tf.Graph()
     with graph.as_default():
-      rng = np.random.RandomState(0)
-      x = tf.placeholder(tf.float32, [4, 6, 6, 3], name='x')
-
-      def variable(name, value, trainable=True):
-        return tf.get_variable(name, initializer=value.astype(np.float32),
-                               trainable=trainable, use_resource=True)
-
-      if kind == 'conv':
-        out = 5
-        w = variable('weights', rng.normal(size=[3, 3, 3, out]))
-        y = tf.nn.conv2d(x, w, [1, 1, 1, 1], 'SAME')
-      elif kind == 'atrous':  # SpaceToBatchND, Conv2D, BatchToSpaceND.
-        out = 5
-        w = variable('weights', rng.normal(size=[3, 3, 3, out]))
-        y = tf.nn.atrous_conv2d(x, w, rate=2, padding='SAME')
-      elif kind == 'depthwise':
-        out = 6
-        w = variable('weights', rng.normal(size=[3, 3, 3, 2]))
-        y = tf.nn.depthwise_conv2d(x, w, [1, 2, 2, 1], 'SAME')
-      else:
-        out = 7
-        flat = tf.reshape(x, [4, -1])
-        if kind == 'matmul':
-          w = variable('weights', rng.normal(size=[108, out]) * 0.1)
-          y = tf.matmul(flat, w)
-        else:  # matmul_transposed
-          w = variable('weights', rng.normal(size=[out, 108]) * 0.1)
-          y = tf.matmul(flat, w, transpose_b=True)
-      if with_bias:
-        y = tf.nn.bias_add(y, variable('biases', rng.normal(size=[out])))
-      rank = y.shape.ndims
-      if rank == 2:
-        y = tf.reshape(y, [-1, 1, 1, out])
-      gamma = (variable('gamma', rng.uniform(0.5, 2, size=[out]))
-               if with_gamma else tf.ones([out]))
-      beta = variable('beta', rng.normal(size=[out]))
-      moving_mean = variable('moving_mean', rng.normal(size=[out]), False)
-      moving_variance = variable('moving_variance',
-                                 rng.uniform(0.5, 2, size=[out]), False)
-      if training:
-        y, mean, variance = tf.nn.fused_batch_norm(
-            y, gamma, beta, epsilon=0.001, is_training=True)
-        updates = [moving_mean.assign_sub(0.5 * (moving_mean - mean)),
-                   moving_variance.assign_sub(
-                       0.5 * (moving_variance - variance))]
-      else:
-        y, _, _ = tf.nn.fused_batch_norm(
-            y, gamma, beta, mean=moving_mean, variance=moving_variance,
-            epsilon=0.001, is_training=False)
-        updates = []
-      if rank == 2:
-        y = tf.reshape(y, [-1, out])
-      y = tf.nn.relu(y, name='output')
-      loss = tf.reduce_sum(tf.square(y))
+      x, y, loss, updates, moving_mean, moving_variance = (
+          test_util.small_layer_graph(kind, training, with_gamma, with_bias,
+                                      np.random.RandomState(0)))
       if fold:
         fold_batch_norms.FoldBatchNorms(
             graph, is_training=True, freeze_batch_norm_delay=freeze_bn_delay,
@@ -276,7 +225,7 @@ class SmallGraphSingleConvFoldTest(parameterized.TestCase):
     return result, moving
 
   @parameterized.product(
-      kind=['conv', 'atrous', 'depthwise', 'matmul', 'matmul_transposed'],
+      kind=test_util.SMALL_LAYER_KINDS,
       with_gamma=[False, True],
       with_bias=[False, True])
   def test_matches_unfolded(self, kind, with_gamma, with_bias):
@@ -292,8 +241,7 @@ class SmallGraphSingleConvFoldTest(parameterized.TestCase):
     for want, got in zip(moving, f_moving):
       _assert_close(want, got)
 
-  @parameterized.parameters('conv', 'atrous', 'depthwise', 'matmul',
-                            'matmul_transposed')
+  @parameterized.parameters(*test_util.SMALL_LAYER_KINDS)
   def test_freeze(self, kind):
     eval_output = self._run(kind, True, True, fold=False,
                             training=False)[0][0]

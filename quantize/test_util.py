@@ -4,6 +4,7 @@ Tests use depth multiplier 0.25, 32 px images and 10 classes; sessions use
 one thread each, since two test jobs share two cores.
 """
 
+import collections
 import os
 
 from third_party import tf_slim_compat  # pylint: disable=unused-import
@@ -117,3 +118,75 @@ def template_images(num_images, seed, noise=0.3):
             noise * rng.uniform(-1, 1, [num_images, IMAGE_SIZE, IMAGE_SIZE,
                                         3]))
   return np.clip(images, -1, 1).astype(np.float32), labels
+
+
+SmallLayerGraph = collections.namedtuple(
+    'SmallLayerGraph', 'x y loss updates moving_mean moving_variance')
+
+SMALL_LAYER_KINDS = ('conv', 'atrous', 'depthwise', 'matmul',
+                     'matmul_transposed')
+
+
+def small_layer_graph(kind, training, with_gamma, with_bias, rng):
+  """x -> layer [-> bias] -> fused batch norm -> relu, built on tf.nn.
+
+  For layer kinds and options MobileNet does not have; `kind` is one of
+  SMALL_LAYER_KINDS ('atrous': SpaceToBatchND, Conv2D, BatchToSpaceND).
+  In training mode the moving averages are updated from the batch
+  statistics (`updates`), as tf.nn.fused_batch_norm used by hand.
+  """
+  x = tf.placeholder(tf.float32, [4, 6, 6, 3], name='x')
+
+  def variable(name, value, trainable=True):
+    return tf.get_variable(name, initializer=value.astype(np.float32),
+                           trainable=trainable, use_resource=True)
+
+  if kind == 'conv':
+    out = 5
+    w = variable('weights', rng.normal(size=[3, 3, 3, out]))
+    y = tf.nn.conv2d(x, w, [1, 1, 1, 1], 'SAME')
+  elif kind == 'atrous':
+    out = 5
+    w = variable('weights', rng.normal(size=[3, 3, 3, out]))
+    y = tf.nn.atrous_conv2d(x, w, rate=2, padding='SAME')
+  elif kind == 'depthwise':
+    out = 6
+    w = variable('weights', rng.normal(size=[3, 3, 3, 2]))
+    y = tf.nn.depthwise_conv2d(x, w, [1, 2, 2, 1], 'SAME')
+  elif kind in ('matmul', 'matmul_transposed'):
+    out = 7
+    flat = tf.reshape(x, [4, -1])
+    if kind == 'matmul':
+      w = variable('weights', rng.normal(size=[6 * 6 * 3, out]) * 0.1)
+      y = tf.matmul(flat, w)
+    else:
+      w = variable('weights', rng.normal(size=[out, 6 * 6 * 3]) * 0.1)
+      y = tf.matmul(flat, w, transpose_b=True)
+  else:
+    raise ValueError('unknown layer kind %r' % kind)
+  if with_bias:
+    y = tf.nn.bias_add(y, variable('biases', rng.normal(size=[out])))
+  rank = y.shape.ndims
+  if rank == 2:
+    y = tf.reshape(y, [-1, 1, 1, out])
+  gamma = (variable('gamma', rng.uniform(0.5, 2, size=[out]))
+           if with_gamma else tf.ones([out]))
+  beta = variable('beta', rng.normal(size=[out]))
+  moving_mean = variable('moving_mean', rng.normal(size=[out]), False)
+  moving_variance = variable('moving_variance',
+                             rng.uniform(0.5, 2, size=[out]), False)
+  if training:
+    y, mean, variance = tf.nn.fused_batch_norm(
+        y, gamma, beta, epsilon=0.001, is_training=True)
+    updates = [moving_mean.assign_sub(0.5 * (moving_mean - mean)),
+               moving_variance.assign_sub(0.5 * (moving_variance - variance))]
+  else:
+    y, _, _ = tf.nn.fused_batch_norm(
+        y, gamma, beta, mean=moving_mean, variance=moving_variance,
+        epsilon=0.001, is_training=False)
+    updates = []
+  if rank == 2:
+    y = tf.reshape(y, [-1, out])
+  y = tf.nn.relu(y, name='output')
+  loss = tf.reduce_sum(tf.square(y))
+  return SmallLayerGraph(x, y, loss, updates, moving_mean, moving_variance)
