@@ -3,7 +3,7 @@
 manifest.json lists per bundle its name, archive, sha256, archive and .tflite
 bytes, the .tflite's format (export/tflite.FORMATS), MACs, parameters, classes, global step, the checks' results, top-1 /
 top-5, the checkpoint and its stamp; the models without a checkpoint; the
-failures. models_table.md is the README's model table made from it. Both are
+failures. models_table.md is the original README's model table made from it. Both are
 rewritten atomically after every finished bundle.
 """
 

@@ -3,8 +3,9 @@ r"""The ways a folded batch norm's gradient can go, timed and trained.
   bazel run -c opt //tools:fold_gradients -- --mode=time
   bazel run -c opt //tools:fold_gradients -- --mode=train --gradient=none
 
-The training fold keeps the original layer and batch norm to compute the
-batch statistics. Their gradient can go
+tf.contrib.quantize's training fold (create_training_graph's default) keeps
+the original layer and batch norm to compute the batch statistics. Their
+gradient can go
 
   * `contrib`: through the batch statistics into the original layer, as in
     tf.contrib.quantize (create_training_graph's default): exact, and the

@@ -10,7 +10,7 @@ exports at once as there are cores. Bundles already up to date with their
 checkpoint are skipped; models without a checkpoint are named and the rest
 are built. --output_dir also gets manifest.json (sha256, sizes, MACs,
 parameters, top-1/top-5 from <training dir>/eval/metrics.json) and
-models_table.md (the README's model table). The _quant bundles hold an int8
+models_table.md (the original README's model table). The _quant bundles hold an int8
 .tflite, or with --tflite_format=uint8 the TOCO-era uint8 one. See
 export/release.py.
 """

@@ -2,8 +2,8 @@
 
 The demo directory is made the way tools/demo makes it (a float and a
 quantized checkpoint exported as bundles through export/exporter, and a
-summary.json), from export's tiny test checkpoints, so the uint8 .tflite
-accuracy in the report is really measured over the digits.
+summary.json), from export's tiny test checkpoints, so the float, int8 and
+uint8 .tflite accuracies in the report are really measured over the digits.
 """
 
 import json
