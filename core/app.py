@@ -14,7 +14,6 @@ status 130. Anything else is a bug and keeps its traceback.
 
 import importlib.abc
 import importlib.util
-import logging as std_logging
 import os
 import signal
 import sys
@@ -24,6 +23,7 @@ from absl import app as absl_app
 from absl import flags
 
 from core import errors
+from core import library_logs
 
 # Third-party modules whose warnings (deprecations, `layer.apply`...) are
 # noise to a user of the binaries; --verbosity=1 shows them again.
@@ -142,16 +142,6 @@ def _parse_flags(argv):
     report_error(e, errors.EXIT_BAD_INPUT)
 
 
-def _log_once(verbose):
-  """TensorFlow's Python logger: no second handler (absl's prints every
-  line) and, unless verbose, only its errors (no deprecation notices)."""
-  tf_logger = std_logging.getLogger('tensorflow')
-  for handler in list(tf_logger.handlers):
-    tf_logger.removeHandler(handler)
-  if not verbose:
-    tf_logger.setLevel(std_logging.ERROR)
-
-
 def _interrupt_on_sigterm():
   """SIGTERM unwinds like Ctrl-C: `finally` blocks clean up temporary files."""
 
@@ -172,7 +162,7 @@ def run(main, interrupted_message='interrupted', takes_arguments=False):
   """
 
   def guarded_main(argv):
-    _log_once(verbose_requested(sys.argv))
+    library_logs.quiet(verbose_requested(sys.argv))
     _interrupt_on_sigterm()
     if len(argv) > 1 and not takes_arguments:
       report_error('unexpected arguments: %s' % ' '.join(argv[1:]),

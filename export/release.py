@@ -39,6 +39,7 @@ import time
 from absl import logging
 
 from core import errors
+from core import library_logs
 from core import locks
 from core import metrics
 from core import paths
@@ -246,12 +247,14 @@ def _release(root, output_dir, found, missing, jobs, force):
   if todo:
     logging.info('building %d bundle(s), %d at once', len(todo),
                  min(jobs, len(todo)))
+    verbose_logs = logging.get_verbosity() >= 1  # --verbosity=1: all of it.
     # Spawned, not forked: TensorFlow is not fork-safe. A fresh process per
     # bundle keeps one export's graphs and memory from the next.
     with concurrent.futures.ProcessPoolExecutor(
         max_workers=min(jobs, len(todo)),
         mp_context=multiprocessing.get_context('spawn'),
-        max_tasks_per_child=1) as pool:
+        max_tasks_per_child=1, initializer=library_logs.quiet,
+        initargs=(verbose_logs,)) as pool:
       futures = {pool.submit(export_job, job, output_dir): job for job in todo}
       pending = set(futures)
       cadence = progress.Cadence()

@@ -59,6 +59,9 @@ class ReleaseTest(absltest.TestCase):
     # First run, through the binary: both built, 30 named as missing.
     process = _run_release('--checkpoints_root=' + root, '--output_dir=' + out)
     self.assertEqual(process.returncode, 0, process.stderr[-2000:])
+    # The export workers are as quiet as the binary: no library notices.
+    self.assertNotRegex(process.stderr,
+                        r'deprecat|WARNING:tensorflow|lite\.py:\d+\]')
     self.assertIn('built 2, up to date 0, no checkpoint 30, failed 0',
                   process.stdout)
     missing_line = [l for l in process.stdout.splitlines()
