@@ -7,6 +7,7 @@ modules as the parent, inside Bazel's runfiles or in a checkout.
 """
 
 import os
+import subprocess
 import sys
 
 from core import paths
@@ -23,3 +24,12 @@ def script_env():
   env = dict(os.environ)
   env['PYTHONPATH'] = paths.ROOT + os.pathsep + env.get('PYTHONPATH', '')
   return env
+
+
+def run_script(relative_path, args, timeout, extra_env=None):
+  """Runs the project's script to completion with script_env() (plus
+  `extra_env`); returns the CompletedProcess, its output captured as text."""
+  env = dict(script_env(), **(extra_env or {}))
+  return subprocess.run(script_command(relative_path) + list(args), env=env,
+                        capture_output=True, text=True, check=False,
+                        timeout=timeout)

@@ -2,7 +2,6 @@
 
 import io
 import os
-import subprocess
 
 from absl.testing import absltest
 
@@ -20,10 +19,7 @@ def _write(path, text):
 
 
 def _run(*args):
-  return subprocess.run(
-      scripts.script_command('datasets/process_bounding_boxes.py') +
-      list(args), env=scripts.script_env(), capture_output=True, text=True,
-      check=False, timeout=120)
+  return scripts.run_script('datasets/process_bounding_boxes.py', args, 120)
 
 
 class ParseAnnotationTest(absltest.TestCase):

@@ -11,7 +11,6 @@ converter's library.
 
 import glob
 import os
-import subprocess
 
 from absl.testing import absltest
 import numpy as np
@@ -78,9 +77,7 @@ def make_raw_ilsvrc(root):
 
 
 def run_binary(script, *args):
-  return subprocess.run(
-      scripts.script_command(script) + list(args), env=scripts.script_env(),
-      capture_output=True, text=True, check=False, timeout=300)
+  return scripts.run_script(script, args, 300)
 
 
 class RawImagenetTest(absltest.TestCase):

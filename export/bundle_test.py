@@ -64,13 +64,9 @@ def _new_dir(prefix):
 
 
 def _run(script, *args):
-  env = dict(
-      scripts.script_env(),
-      MOBILENET_V1_DATA_CACHE=os.path.join(absltest.get_default_test_tmpdir(),
-                                           'data_cache'))
-  return subprocess.run(scripts.script_command(script) + list(args), env=env,
-                        capture_output=True, text=True, check=False,
-                        timeout=600)
+  cache = os.path.join(absltest.get_default_test_tmpdir(), 'data_cache')
+  return scripts.run_script(script, args, 600,
+                            {'MOBILENET_V1_DATA_CACHE': cache})
 
 
 class BundleTest(absltest.TestCase):
@@ -411,12 +407,11 @@ class BundleTest(absltest.TestCase):
     process.communicate()
     self.assertEqual(os.listdir(out), [])
     self.assertLen(os.listdir(temp), 1)  # SIGKILL leaves the scratch dir...
-    process = subprocess.run(
-        scripts.script_command('tools/export_bundle.py') + [
-            '--checkpoint=' + self.float_checkpoint, '--depth_multiplier=0.25',
-            '--image_size=32', '--output_dir=' + out, '--num_threads=1'],
-        env=dict(scripts.script_env(), TMPDIR=temp), capture_output=True,
-        text=True, check=False)
+    process = scripts.run_script(
+        'tools/export_bundle.py',
+        ['--checkpoint=' + self.float_checkpoint, '--depth_multiplier=0.25',
+         '--image_size=32', '--output_dir=' + out, '--num_threads=1'],
+        600, {'TMPDIR': temp})
     self.assertEqual(process.returncode, 0, process.stderr[-2000:])
     self.assertEqual(os.listdir(temp), [])  # ...which the next export removes.
 

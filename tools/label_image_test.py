@@ -1,7 +1,6 @@
 """label_image: top-5 of an image with a bundle's .tflite or frozen graph."""
 
 import os
-import subprocess
 import tarfile
 import tempfile
 
@@ -29,13 +28,9 @@ def _new_dir(prefix):
 
 
 def _run(*args):
-  env = dict(
-      scripts.script_env(),
-      MOBILENET_V1_DATA_CACHE=os.path.join(absltest.get_default_test_tmpdir(),
-                                           'data_cache'))
-  return subprocess.run(
-      scripts.script_command('tools/label_image.py') + list(args), env=env,
-      capture_output=True, text=True, check=False, timeout=300)
+  cache = os.path.join(absltest.get_default_test_tmpdir(), 'data_cache')
+  return scripts.run_script('tools/label_image.py', args, 300,
+                            {'MOBILENET_V1_DATA_CACHE': cache})
 
 
 def _result_lines(stdout):

@@ -3,7 +3,6 @@
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 
 from absl.testing import absltest
@@ -25,10 +24,7 @@ def _new_dir(prefix):
 
 
 def _run_release(*args):
-  return subprocess.run(
-      scripts.script_command('tools/release.py') + list(args),
-      env=scripts.script_env(), capture_output=True, text=True, check=False,
-      timeout=600)
+  return scripts.run_script('tools/release.py', args, 600)
 
 
 def _write_metrics(train_dir, global_step, accuracy):

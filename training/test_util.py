@@ -5,7 +5,6 @@ and keep the digits cache under TEST_TMPDIR.
 """
 
 import os
-import subprocess
 import tempfile
 
 from absl.testing import absltest
@@ -44,9 +43,7 @@ def binary_command(name):
 
 def run_binary(name, args, timeout=300):
   """Runs a binary to completion; returns the CompletedProcess (text)."""
-  return subprocess.run(
-      binary_command(name) + list(args), env=scripts.script_env(),
-      capture_output=True, text=True, timeout=timeout, check=False)
+  return scripts.run_script(name + '.py', args, timeout)
 
 
 def train_with_binary(prefix, steps, *extra_flags):
