@@ -25,13 +25,6 @@ def _folded_layers(graph):
           if op.name.rpartition('/')[2] == 'mul_fold']
 
 
-def _set_quantization_step(sess, graph, value):
-  """Makes the next run see quantization step `value` (it counts first)."""
-  [step] = [v for v in graph.get_collection(tf.GraphKeys.GLOBAL_VARIABLES)
-            if v.op.name == 'fake_quantization_step']
-  step.load(value - 1, sess)
-
-
 def _fused_batch_norm_ops(tensor):
   """Fused batch norms the tensor depends on."""
   seen, stack, found = set(), [tensor.op], []
@@ -88,42 +81,29 @@ class MobilenetFoldTest(parameterized.TestCase):
   def _training_graph(self, fold, freeze_bn_delay=None,
                       folded_gradient=False):
     """Forward, loss, gradients and BN updates of one training step."""
-    graph = tf.Graph()
-    with graph.as_default():
-      images = tf.placeholder(tf.float32, self.images.shape)
-      labels = tf.placeholder(tf.int64, self.labels.shape)
-      # No dropout, so the two graphs compute the same function.
-      logits, _ = test_util.build_model(images, is_training=True,
-                                        dropout_keep_prob=1.0)
-      loss = test_util.add_loss(logits, labels)
-      if fold:
-        fold_batch_norms.FoldBatchNorms(
-            graph, is_training=True, freeze_batch_norm_delay=freeze_bn_delay,
-            folded_batch_norm_gradient=folded_gradient)
-        self.assertLen(_folded_layers(graph), 27)
-      variables = tf.trainable_variables()
-      gradients = dict(zip([v.op.name for v in variables],
-                           tf.gradients(loss, variables)))
-      updates = tf.get_collection(tf.GraphKeys.UPDATE_OPS)
-      moving = {v.op.name: v for v in tf.global_variables()
-                if 'moving_' in v.op.name}
-    return graph, dict(images=images, labels=labels, logits=logits,
-                       loss=loss, gradients=gradients, updates=updates,
-                       moving=moving)
+
+    def rewrite(graph):
+      fold_batch_norms.FoldBatchNorms(
+          graph, is_training=True, freeze_batch_norm_delay=freeze_bn_delay,
+          folded_batch_norm_gradient=folded_gradient)
+      self.assertLen(_folded_layers(graph), 27)
+
+    return test_util.training_step(self.images.shape, self.labels.shape,
+                                   rewrite if fold else None)
 
   def _run_training(self, fold, freeze_bn_delay=None, step=None,
                     folded_gradient=False):
     """One step's logits, loss and gradients, and the moving averages after
     its updates; `step` is the quantization step the run sees."""
-    graph, t = self._training_graph(fold, freeze_bn_delay, folded_gradient)
-    with graph.as_default(), test_util.session(graph) as sess:
+    t = self._training_graph(fold, freeze_bn_delay, folded_gradient)
+    with t.graph.as_default(), test_util.session(t.graph) as sess:
       test_util.restore_available(sess, self.checkpoint)
       if step is not None:
-        _set_quantization_step(sess, graph, step)
-      feed = {t['images']: self.images, t['labels']: self.labels}
+        test_util.set_quantization_step(sess, t.graph, step)
+      feed = {t.images: self.images, t.labels: self.labels}
       logits, loss, gradients, _ = sess.run(
-          [t['logits'], t['loss'], t['gradients'], t['updates']], feed)
-      moving = sess.run(t['moving'])
+          [t.logits, t.loss, t.gradients, t.updates], feed)
+      moving = sess.run(t.moving_averages)
     return logits, loss, gradients, moving
 
   @parameterized.parameters(False, True)
@@ -176,8 +156,8 @@ class MobilenetFoldTest(parameterized.TestCase):
 
   @parameterized.parameters(False, True)
   def test_where_the_original_layers_run_backwards(self, folded_gradient):
-    graph, _ = self._training_graph(fold=True,
-                                    folded_gradient=folded_gradient)
+    graph = self._training_graph(fold=True,
+                                 folded_gradient=folded_gradient).graph
     originals = [op.name.replace('_Fold', '') for op in graph.get_operations()
                  if op.name.endswith(('/Conv2D_Fold', '/depthwise_Fold'))]
     self.assertLen(originals, 27)
@@ -222,7 +202,7 @@ class SmallGraphFoldTest(parameterized.TestCase):
       with test_util.session(graph) as sess:
         sess.run(tf.global_variables_initializer())
         if step is not None:
-          _set_quantization_step(sess, graph, step)
+          test_util.set_quantization_step(sess, graph, step)
         feed = {x: np.random.RandomState(1).normal(size=x.shape.as_list())}
         result = sess.run([y] + gradients + [updates], feed)[:-1]
         moving = sess.run([v for v in tf.global_variables()

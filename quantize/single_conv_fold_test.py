@@ -14,6 +14,7 @@ import tensorflow.compat.v1 as tf
 
 import quantize
 from quantize import test_util
+from quantize.python import common
 from quantize.python import fold_batch_norms
 
 _TOLERANCE = 1e-5
@@ -22,14 +23,6 @@ _TOLERANCE = 1e-5
 # and 5e-5 of the largest magnitude; fold_batch_norms_test allows 1e-4 and
 # 1e-3 for the default fold).
 _MOBILENET_TOLERANCE = 1e-4
-_LAYER_OP_TYPES = ('Conv2D', 'DepthwiseConv2dNative', 'MatMul')
-
-
-def _set_quantization_step(sess, graph, value):
-  """Makes the next run see quantization step `value` (it counts first)."""
-  [step] = [v for v in graph.get_collection(tf.GraphKeys.GLOBAL_VARIABLES)
-            if v.op.name == 'fake_quantization_step']
-  step.load(value - 1, sess)
 
 
 def _assert_close(want, got, tolerance=_TOLERANCE, name='', scale=None):
@@ -43,15 +36,6 @@ def _assert_close(want, got, tolerance=_TOLERANCE, name='', scale=None):
                              atol=tolerance, err_msg=name)
 
 
-def _training_model(images, labels, **rewrite):
-  logits, _ = test_util.build_model(images, is_training=True,
-                                    dropout_keep_prob=1.0)
-  loss = test_util.add_loss(logits, labels)
-  if rewrite:
-    quantize.create_training_graph(**rewrite)
-  return logits, loss
-
-
 class MobilenetSingleConvFoldTest(parameterized.TestCase):
 
   @classmethod
@@ -63,18 +47,23 @@ class MobilenetSingleConvFoldTest(parameterized.TestCase):
     cls.labels = test_util.random_labels(seed=100)
 
   def _graph(self, **rewrite):
+    """The training model, rewritten by create_training_graph(**rewrite)."""
     graph = tf.Graph()
     with graph.as_default():
       images = tf.placeholder(tf.float32, self.images.shape)
       labels = tf.placeholder(tf.int64, self.labels.shape)
-      _training_model(images, labels, **rewrite)
+      logits, _ = test_util.build_model(images, is_training=True,
+                                        dropout_keep_prob=1.0)
+      test_util.add_loss(logits, labels)
+      if rewrite:
+        quantize.create_training_graph(**rewrite)
     return graph
 
   def test_one_convolution_per_layer(self):
     graph = self._graph(quant_delay=0, freeze_bn_delay=10,
                         single_conv_fold=True)
     layers = [op for op in graph.get_operations()
-              if op.type in _LAYER_OP_TYPES]
+              if op.type in common.LAYER_OP_TYPES]
     # Conv2d_0, 13 depthwise and 13 pointwise layers, and the logits.
     self.assertLen(layers, 28)
     self.assertEmpty([op.name for op in graph.get_operations()
@@ -130,29 +119,23 @@ class MobilenetSingleConvFoldTest(parameterized.TestCase):
     Folded without quantization; `step` is the quantization step the run
     sees.
     """
-    graph = tf.Graph()
-    with graph.as_default():
-      images = tf.placeholder(tf.float32, self.images.shape)
-      labels = tf.placeholder(tf.int64, self.labels.shape)
-      logits, loss = _training_model(images, labels)
-      if fold:
-        fold_batch_norms.FoldBatchNorms(
-            graph, is_training=True, freeze_batch_norm_delay=freeze_bn_delay,
-            single_conv_fold=True)
-      variables = tf.trainable_variables()
-      gradients = dict(zip([v.op.name for v in variables],
-                           tf.gradients(loss, variables)))
-      updates = tf.get_collection(tf.GraphKeys.UPDATE_OPS)
-      moving = {v.op.name: v for v in tf.global_variables()
-                if 'moving_' in v.op.name}
-      with test_util.session(graph) as sess:
-        test_util.restore_available(sess, self.checkpoint)
-        if step is not None:
-          _set_quantization_step(sess, graph, step)
-        restored = sess.run(moving)
-        feed = {images: self.images, labels: self.labels}
-        outputs = sess.run([logits, loss, gradients, updates], feed)[:3]
-        return outputs + [restored, sess.run(moving)]
+
+    def rewrite(graph):
+      fold_batch_norms.FoldBatchNorms(
+          graph, is_training=True, freeze_batch_norm_delay=freeze_bn_delay,
+          single_conv_fold=True)
+
+    t = test_util.training_step(self.images.shape, self.labels.shape,
+                                rewrite if fold else None)
+    with t.graph.as_default(), test_util.session(t.graph) as sess:
+      test_util.restore_available(sess, self.checkpoint)
+      if step is not None:
+        test_util.set_quantization_step(sess, t.graph, step)
+      restored = sess.run(t.moving_averages)
+      feed = {t.images: self.images, t.labels: self.labels}
+      outputs = sess.run([t.logits, t.loss, t.gradients, t.updates],
+                         feed)[:3]
+      return outputs + [restored, sess.run(t.moving_averages)]
 
   def _eval_logits(self):
     graph = tf.Graph()
@@ -211,14 +194,14 @@ class SmallGraphSingleConvFoldTest(parameterized.TestCase):
             graph, is_training=True, freeze_batch_norm_delay=freeze_bn_delay,
             single_conv_fold=True)
         self.assertLen([op for op in graph.get_operations()
-                        if op.type in _LAYER_OP_TYPES], 1)
+                        if op.type in common.LAYER_OP_TYPES], 1)
       variables = tf.trainable_variables()
       gradients = [tf.zeros_like(v) if g is None else g
                    for g, v in zip(tf.gradients(loss, variables), variables)]
       with test_util.session(graph) as sess:
         sess.run(tf.global_variables_initializer())
         if step is not None:
-          _set_quantization_step(sess, graph, step)
+          test_util.set_quantization_step(sess, graph, step)
         feed = {x: np.random.RandomState(1).normal(size=[4, 6, 6, 3])}
         result = sess.run([y] + gradients + [updates], feed)[:-1]
         moving = sess.run([moving_mean, moving_variance])

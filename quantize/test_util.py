@@ -103,6 +103,43 @@ def restore_available(sess, checkpoint):
   return missing
 
 
+def set_quantization_step(sess, graph, value):
+  """Makes the next run see quantization step `value` (it counts first)."""
+  [step] = [v for v in graph.get_collection(tf.GraphKeys.GLOBAL_VARIABLES)
+            if v.op.name == 'fake_quantization_step']
+  step.load(value - 1, sess)
+
+
+TrainingStep = collections.namedtuple(
+    'TrainingStep',
+    'graph images labels logits loss gradients updates moving_averages')
+
+
+def training_step(images_shape, labels_shape, rewrite=None):
+  """One training step of the test MobileNet, for comparing folds.
+
+  No dropout, so that a folded and an unfolded graph compute the same
+  function. rewrite(graph), if given, runs after the loss and before the
+  gradients. gradients and moving_averages are {variable name: tensor}.
+  """
+  graph = tf.Graph()
+  with graph.as_default():
+    images = tf.placeholder(tf.float32, images_shape)
+    labels = tf.placeholder(tf.int64, labels_shape)
+    logits, _ = build_model(images, is_training=True, dropout_keep_prob=1.0)
+    loss = add_loss(logits, labels)
+    if rewrite is not None:
+      rewrite(graph)
+    variables = tf.trainable_variables()
+    gradients = dict(zip([v.op.name for v in variables],
+                         tf.gradients(loss, variables)))
+    updates = tf.get_collection(tf.GraphKeys.UPDATE_OPS)
+    moving = {v.op.name: v for v in tf.global_variables()
+              if 'moving_' in v.op.name}
+  return TrainingStep(graph, images, labels, logits, loss, gradients, updates,
+                      moving)
+
+
 def template_images(num_images, seed, noise=0.3):
   """A small learnable set: one blocky random template per class, plus noise.
 
@@ -118,6 +155,41 @@ def template_images(num_images, seed, noise=0.3):
             noise * rng.uniform(-1, 1, [num_images, IMAGE_SIZE, IMAGE_SIZE,
                                         3]))
   return np.clip(images, -1, 1).astype(np.float32), labels
+
+
+# Quantized training from scratch on template images: the setting of
+# tflite_conversion_test, which tools/fold_gradients --mode=train repeats.
+SCRATCH_STEPS = 500
+SCRATCH_FREEZE_BN_DELAY = 250
+SCRATCH_LEARNING_RATE = 0.003
+SCRATCH_IMAGES = 160
+SCRATCH_NOISE = 0.2
+
+
+def batch_placeholders():
+  """Images and labels placeholders of BATCH_SIZE x IMAGE_SIZE."""
+  images = tf.placeholder(tf.float32,
+                          [BATCH_SIZE, IMAGE_SIZE, IMAGE_SIZE, 3])
+  labels = tf.placeholder(tf.int64, [BATCH_SIZE])
+  return images, labels
+
+
+def train_on_templates(sess, images, labels, fetches, steps, on_step=None):
+  """Runs `fetches` (the loss first) for `steps` steps on the scratch
+  setting's template images (seed 1), in order, wrapping around.
+
+  on_step(step, loss) runs after each step; returns the last loss.
+  """
+  data, classes = template_images(SCRATCH_IMAGES, seed=1, noise=SCRATCH_NOISE)
+  loss = None
+  for step in range(steps):
+    start = (step * BATCH_SIZE) % len(data)
+    end = start + BATCH_SIZE
+    loss = sess.run(fetches, {images: data[start:end],
+                              labels: classes[start:end]})[0]
+    if on_step is not None:
+      on_step(step, loss)
+  return loss
 
 
 SmallLayerGraph = collections.namedtuple(

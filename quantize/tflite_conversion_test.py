@@ -29,10 +29,6 @@ from model import builder
 import quantize
 from quantize import test_util
 
-_STEPS = 500
-_FREEZE_BN_DELAY = 250
-_TRAINING_IMAGES = 160
-_NOISE = 0.2
 
 
 def _train_quantized(directory):
@@ -41,25 +37,21 @@ def _train_quantized(directory):
   graph = tf.Graph()
   with graph.as_default():
     tf.set_random_seed(0)
-    images = tf.placeholder(tf.float32, [test_util.BATCH_SIZE,
-                                         test_util.IMAGE_SIZE,
-                                         test_util.IMAGE_SIZE, 3])
-    labels = tf.placeholder(tf.int64, [test_util.BATCH_SIZE])
+    images, labels = test_util.batch_placeholders()
     loss = builder.build_training_model(
         images, labels, test_util.NUM_CLASSES, test_util.DEPTH_MULTIPLIER,
-        quantize=True, quant_delay=0, freeze_bn_delay=_FREEZE_BN_DELAY,
+        quantize=True, quant_delay=0,
+        freeze_bn_delay=test_util.SCRATCH_FREEZE_BN_DELAY,
         batch_norm_decay=0.9).total_loss
-    train_op = test_util.train_op(loss, learning_rate=0.003)
-    data, classes = test_util.template_images(_TRAINING_IMAGES, seed=1,
-                                              noise=_NOISE)
+    train_op = test_util.train_op(
+        loss, learning_rate=test_util.SCRATCH_LEARNING_RATE)
     with test_util.session(graph) as sess:
       sess.run(tf.global_variables_initializer())
-      for step in range(_STEPS):
-        start = (step * test_util.BATCH_SIZE) % len(data)
-        end = start + test_util.BATCH_SIZE
-        value, _ = sess.run([loss, train_op], {images: data[start:end],
-                                               labels: classes[start:end]})
-      logging.info('loss after %d steps: %.3f', _STEPS, value)
+      value = test_util.train_on_templates(sess, images, labels,
+                                           [loss, train_op],
+                                           test_util.SCRATCH_STEPS)
+      logging.info('loss after %d steps: %.3f', test_util.SCRATCH_STEPS,
+                   value)
       return tf.train.Saver().save(sess, os.path.join(directory, 'q.ckpt'))
 
 
@@ -93,8 +85,8 @@ class QuantizedConversionTest(absltest.TestCase):
     cls.frozen = freeze.freeze_graph(cls.graph, cls.checkpoint)
     cls.model = tflite.to_uint8_tflite(cls.frozen)
     # Held-out images, as uint8 and as the float values they stand for.
-    images, cls.labels = test_util.template_images(100, seed=2,
-                                                   noise=_NOISE)
+    images, cls.labels = test_util.template_images(
+        100, seed=2, noise=test_util.SCRATCH_NOISE)
     cls.uint8_images = np.clip(np.round(images * 128 + 128), 0,
                                255).astype(np.uint8)
     cls.float_images = (cls.uint8_images.astype(np.float32) - 128) / 128

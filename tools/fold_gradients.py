@@ -64,7 +64,8 @@ flags.DEFINE_integer('batch_size', 32, '--mode=time: batch size.')
 flags.DEFINE_integer('steps', 9, '--mode=time: timed steps of each kind.')
 flags.DEFINE_integer('rounds', 3, '--mode=time: rounds the steps are '
                      'interleaved in.')
-flags.DEFINE_integer('train_steps', 500, '--mode=train: training steps.')
+flags.DEFINE_integer('train_steps', test_util.SCRATCH_STEPS,
+                     '--mode=train: training steps.')
 
 _KINDS = ('float', 'contrib', 'folded', 'none', 'single_conv')
 _IMAGENET_CLASSES = 1001
@@ -139,30 +140,27 @@ def _train():
   graph = tf.Graph()
   with graph.as_default():
     tf.set_random_seed(0)
-    images = tf.placeholder(tf.float32, [test_util.BATCH_SIZE,
-                                         test_util.IMAGE_SIZE,
-                                         test_util.IMAGE_SIZE, 3])
-    labels = tf.placeholder(tf.int64, [test_util.BATCH_SIZE])
+    images, labels = test_util.batch_placeholders()
     logits, _ = test_util.build_model(images, is_training=True,
                                       batch_norm_decay=0.9)
     loss = test_util.add_loss(logits, labels)
-    _rewrite(FLAGS.gradient, freeze_bn_delay=250)
-    train_op = test_util.train_op(loss, learning_rate=0.003)
+    _rewrite(FLAGS.gradient, freeze_bn_delay=test_util.SCRATCH_FREEZE_BN_DELAY)
+    train_op = test_util.train_op(
+        loss, learning_rate=test_util.SCRATCH_LEARNING_RATE)
     weights = [v for v in tf.trainable_variables() if 'weights' in v.op.name]
     norms = {v.op.name: tf.norm(v) for v in weights}
-    data, classes = test_util.template_images(160, seed=1, noise=0.2)
     with test_util.session(graph) as sess:
-      sess.run(tf.global_variables_initializer())
-      for step in range(FLAGS.train_steps):
-        start = (step * test_util.BATCH_SIZE) % len(data)
-        value, _ = sess.run([loss, train_op], {
-            images: data[start:start + test_util.BATCH_SIZE],
-            labels: classes[start:start + test_util.BATCH_SIZE]})
+
+      def log_norms(step, value):
         if step % 25 == 0 or step == FLAGS.train_steps - 1:
           values = sess.run(norms)
           largest = max(values, key=values.get)
           logging.info('step %d: loss %.4g; largest weight norm %.3g (%s)',
                        step, value, values[largest], largest)
+
+      sess.run(tf.global_variables_initializer())
+      test_util.train_on_templates(sess, images, labels, [loss, train_op],
+                                   FLAGS.train_steps, log_norms)
 
 
 def main(argv):
