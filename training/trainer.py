@@ -185,12 +185,13 @@ def build_train_graph(config, images, labels, num_classes, steps_per_decay):
     TrainGraph(builder.TrainingModel, learning rate, train op).
   """
   global_step = tf.train.get_global_step()
+  batch_norm_decay, _ = config.effective_batch_norm_decay()
   model = builder.build_training_model(
       images, labels, num_classes, config.depth_multiplier,
       quantize=config.quantize, quant_delay=config.effective_quant_delay(),
       freeze_bn_delay=config.freeze_bn_delay,
-      batch_norm_decay=config.effective_batch_norm_decay()[0])
-  batch_norm_stats.track_initial_share(config.effective_batch_norm_decay()[0])
+      batch_norm_decay=batch_norm_decay)
+  batch_norm_stats.track_initial_share(batch_norm_decay)
   learning_rate = tf.train.exponential_decay(
       config.base_learning_rate(), global_step, steps_per_decay,
       config.learning_rate_decay_factor, staircase=True,
