@@ -68,10 +68,9 @@ def _central_fraction(dataset_name=None, info=None):
   wins); without data, the original's."""
   from datasets import dataset_factory  # pylint: disable=g-import-not-at-top
   from preprocessing import mobilenet_v1_preprocessing  # pylint: disable=g-import-not-at-top
-  style = FLAGS.preprocessing
-  if not style:
-    style = (dataset_factory.choose_preprocessing(dataset_name, info)[0]
-             if dataset_name else mobilenet_v1_preprocessing.INCEPTION)
+  # Without data, choose_preprocessing gives the original's (Inception).
+  style = (FLAGS.preprocessing or
+           dataset_factory.choose_preprocessing(dataset_name, info)[0])
   return mobilenet_v1_preprocessing.STYLES[style]['central_fraction']
 
 
