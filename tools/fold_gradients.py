@@ -37,12 +37,13 @@ from absl import flags
 from absl import logging
 import numpy as np
 
+# core.app first: it quiets TensorFlow's start-up, so it must precede it.
+from core import app  # pylint: disable=g-bad-import-order
 from third_party import tf_slim_compat  # pylint: disable=unused-import
 
 import tensorflow.compat.v1 as tf
 import tf_slim as slim
 
-from core import app
 from core import flag_checks
 import mobilenet_v1
 import quantize
